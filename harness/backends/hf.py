@@ -1,0 +1,209 @@
+"""HF transformers backend: CPU by default, CUDA when present.
+
+Loads a hub id, a local folder or a GGUF file. Generation is batched with left padding,
+requests sorted by length to keep padding small, and cut per sequence at stop strings.
+Log-likelihoods are teacher-forced over [context + continuation] with right padding, in the
+lm-evaluation-harness convention (the continuation's tokens are those that the full string
+adds after the context's tokens).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any
+
+from harness.backends.base import BackendInfo, Generation, GenerateRequest, Loglikelihood, LoglikelihoodRequest, cut_at_stop
+from harness.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+
+def _torch_dtype(name: str, device: str) -> Any:
+    import torch
+
+    if name == "auto":
+        return torch.bfloat16 if device.startswith("cuda") else torch.float32
+    try:
+        return getattr(torch, name)
+    except AttributeError:
+        raise ModelLoadError(f"unknown dtype {name!r}") from None
+
+
+class HFBackend:
+    def __init__(
+        self,
+        model_path: str,
+        *,
+        gguf_file: str | None = None,
+        model_id: str | None = None,
+        weights_hash: str | None = None,
+        device: str = "auto",
+        dtype: str = "float32",
+        batch_size: int = 16,
+        loglikelihood_batch_size: int | None = None,
+        revision: str | None = None,
+        trust_remote_code: bool = False,
+        threads: int | None = None,
+        **_: Any,
+    ):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if threads:
+            torch.set_num_threads(threads)
+        self.device = device
+        self.batch_size = batch_size
+        self.ll_batch_size = loglikelihood_batch_size or batch_size
+        kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
+        if gguf_file:
+            kwargs["gguf_file"] = gguf_file
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(model_path, **kwargs)
+            self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype=_torch_dtype(dtype, device), **kwargs)
+        except Exception as exc:  # transformers raises many types; the sweep reports and moves on
+            raise ModelLoadError(f"cannot load {model_id or model_path}: {type(exc).__name__}: {exc}") from exc
+        self.model.to(device)
+        self.model.eval()
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.info = BackendInfo(
+            backend="hf",
+            model_id=model_id or model_path,
+            weights_hash=weights_hash,
+            device=device,
+            dtype=str(self.model.dtype).replace("torch.", ""),
+            extra={"transformers_batch_size": batch_size, "num_parameters": int(self.model.num_parameters())},
+        )
+
+    # ----------------------------------------------------------------- prompts
+    def render(self, prompt: str | None, messages: list[dict[str, Any]] | None, tools: list[dict[str, Any]] | None = None) -> tuple[str, bool]:
+        """The exact text fed to the model, and whether special tokens must be added when encoding."""
+        if messages is None:
+            assert prompt is not None
+            return prompt, True
+        if not getattr(self.tokenizer, "chat_template", None):
+            raise ValueError(f"{self.info.model_id} has no chat template; use prompt.format: completion")
+        text = self.tokenizer.apply_chat_template(messages, tools=tools, tokenize=False, add_generation_prompt=True)
+        return text, False
+
+    def _encode(self, text: str, add_special: bool) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=add_special)["input_ids"]
+
+    # -------------------------------------------------------------- generate
+    def generate(self, requests: list[GenerateRequest]) -> list[Generation]:
+        results: list[Generation | None] = [None] * len(requests)
+        groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for i, r in enumerate(requests):
+            groups[(r.max_new_tokens, r.stop, r.temperature, r.top_p, r.seed)].append(i)
+        for (max_new, stop, temperature, top_p, seed), idxs in groups.items():
+            encoded = {}
+            for i in idxs:
+                text, special = self.render(requests[i].prompt, requests[i].messages, requests[i].tools)
+                encoded[i] = self._encode(text, special)
+            order = sorted(idxs, key=lambda i: -len(encoded[i]))
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                outs = self._generate_batch([encoded[i] for i in batch], max_new, stop, temperature, top_p, seed)
+                for i, g in zip(batch, outs):
+                    results[i] = g
+        return [r for r in results if r is not None]
+
+    def _generate_batch(self, ids: list[list[int]], max_new: int, stop: tuple[str, ...], temperature: float, top_p: float, seed: int | None) -> list[Generation]:
+        import torch
+
+        pad = self.tokenizer.pad_token_id
+        width = max(len(x) for x in ids)
+        input_ids = torch.tensor([[pad] * (width - len(x)) + x for x in ids], device=self.device)
+        attn = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in ids], device=self.device)
+        sample = temperature > 0
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": max_new,
+            "do_sample": sample,
+            "pad_token_id": pad,
+            "temperature": temperature if sample else None,
+            "top_p": top_p if sample else None,
+            "top_k": None,
+        }
+        if stop:
+            kwargs["stop_strings"] = list(stop)
+            kwargs["tokenizer"] = self.tokenizer
+        if sample and seed is not None:
+            torch.manual_seed(seed)
+        with torch.inference_mode():
+            out = self.model.generate(input_ids=input_ids, attention_mask=attn, **kwargs)
+        gens = []
+        eos = self.tokenizer.eos_token_id
+        for row in out[:, width:].tolist():
+            # drop padding after the sequence finished (eos or pad fill)
+            n = len(row)
+            while n and row[n - 1] == pad:
+                n -= 1
+            toks = row[:n]
+            hit_eos = bool(toks) and eos is not None and toks[-1] == eos
+            text = self.tokenizer.decode(toks, skip_special_tokens=True)
+            cut, stopped = cut_at_stop(text, stop)
+            reason = "stop" if (stopped or hit_eos or len(toks) < max_new) else "length"
+            gens.append(Generation(text=cut, n_tokens=len(toks), finish_reason=reason))
+        return gens
+
+    # --------------------------------------------------------- loglikelihood
+    def _split_tokens(self, r: LoglikelihoodRequest) -> tuple[list[int], list[int]]:
+        context, special = self.render(r.context, r.messages)
+        continuation = r.continuation
+        # lm-eval convention: trailing whitespace of the context belongs to the continuation
+        stripped = context.rstrip(" ")
+        continuation = context[len(stripped) :] + continuation
+        whole = self._encode(stripped + continuation, special)
+        ctx = self._encode(stripped, special)
+        # the continuation's tokens are those the full string adds after the context
+        n_common = 0
+        for a, b in zip(ctx, whole):
+            if a != b:
+                break
+            n_common += 1
+        return whole[:n_common], whole[n_common:]
+
+    def loglikelihood(self, requests: list[LoglikelihoodRequest]) -> list[Loglikelihood]:
+        import torch
+
+        pairs = [self._split_tokens(r) for r in requests]
+        order = sorted(range(len(pairs)), key=lambda i: -(len(pairs[i][0]) + len(pairs[i][1])))
+        results: list[Loglikelihood | None] = [None] * len(pairs)
+        pad = self.tokenizer.pad_token_id
+        for start in range(0, len(order), self.ll_batch_size):
+            batch = order[start : start + self.ll_batch_size]
+            seqs = [(pairs[i][0] + pairs[i][1])[-(self._max_len()) :] for i in batch]
+            width = max(len(s) for s in seqs) - 1
+            inp = torch.tensor([s[:-1] + [pad] * (width - len(s) + 1) for s in seqs], device=self.device)
+            attn = torch.tensor([[1] * (len(s) - 1) + [0] * (width - len(s) + 1) for s in seqs], device=self.device)
+            with torch.inference_mode():
+                logits = self.model(input_ids=inp, attention_mask=attn).logits
+            for row, i in enumerate(batch):
+                cont = pairs[i][1]
+                n = len(seqs[row]) - 1
+                sl = logits[row, n - len(cont) : n].float().log_softmax(-1)
+                target = torch.tensor(cont, device=sl.device)
+                lps = sl.gather(-1, target[:, None]).squeeze(-1).tolist()
+                greedy = (sl.argmax(-1) == target).tolist()
+                toks = [self.tokenizer.decode([t]) for t in cont]
+                results[i] = Loglikelihood(logprobs=lps, tokens=toks, is_greedy=greedy)
+        return [r for r in results if r is not None]
+
+    def _max_len(self) -> int:
+        return int(getattr(self.model.config, "max_position_embeddings", 4096) or 4096)
+
+    def close(self) -> None:
+        import gc
+
+        del self.model
+        gc.collect()
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except Exception:  # pragma: no cover - cleanup is best effort
+            pass

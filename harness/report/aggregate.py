@@ -1,0 +1,70 @@
+"""Records -> cells: one estimate per (model, task, metric output), models ordered by size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from harness.metrics import OUTPUT_KINDS, load_all
+from harness.records import ItemRecord, RunMeta
+from harness.stats.intervals import Estimate, estimate
+from harness.store import ResultStore
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    model_id: str
+    params: int
+    family: str
+    instruct: bool
+
+
+@dataclass(frozen=True)
+class Cell:
+    model: ModelInfo
+    task: str
+    metric: str
+    estimate: Estimate
+
+
+@dataclass
+class Aggregate:
+    cells: list[Cell]
+    records: dict[tuple[str, str], list[ItemRecord]]
+    metas: dict[tuple[str, str], RunMeta]
+    models: list[ModelInfo]
+    tasks: list[str]
+
+    def get(self, model: str, task: str, metric: str) -> Estimate | None:
+        for c in self.cells:
+            if c.model.name == model and c.task == task and c.metric == metric:
+                return c.estimate
+        return None
+
+
+def aggregate(root: str) -> Aggregate:
+    load_all()
+    store = ResultStore(root)
+    metas = {(m.model, m.task): m for m in store.metas()}
+    records: dict[tuple[str, str], list[ItemRecord]] = defaultdict(list)
+    for rec in store.iter_all():
+        records[(rec.model, rec.task)].append(rec)
+    models: dict[str, ModelInfo] = {}
+    for (model, _task), meta in metas.items():
+        models[model] = ModelInfo(model, meta.model_id, meta.model_params, meta.model_family, meta.model_instruct)
+    for model, _task in records:
+        models.setdefault(model, ModelInfo(model, model, 0, "?", False))
+    ordered = sorted(models.values(), key=lambda m: (m.params, m.name))
+    tasks = sorted({t for _, t in records})
+    cells = []
+    for m in ordered:
+        for t in tasks:
+            recs = records.get((m.name, t))
+            if not recs:
+                continue
+            outputs = sorted({k for r in recs for k in r.scores})
+            for out in outputs:
+                kind = OUTPUT_KINDS.get(out, "continuous")
+                cells.append(Cell(m, t, out, estimate([r.scores.get(out) for r in recs], kind)))
+    return Aggregate(cells, dict(records), metas, ordered, tasks)

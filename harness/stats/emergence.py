@@ -1,0 +1,48 @@
+"""The emergence diagnostics of one (model, task) cell, from item-level records.
+
+Zhang Junlin's point (000-25): with per-digit error e on L-digit answers, exact match can lie
+anywhere in [max(0, 1 - L*e), 1 - e]. Schaeffer et al.'s point: if digit errors were independent,
+exact match would be p^L with p = 1 - e. We report both, the clustering index
+c = (EM - (1 - L e)) / ((L - 1) e) (0: errors spread one per item, 1: errors all in the same
+items), and the resolution 1/(N*L) below which a 0% says nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class EmergenceCell:
+    n: int
+    answer_len: float
+    exact_match: float
+    digit_error: float
+    em_lower_bound: float  # 1 - L e
+    em_upper_bound: float  # 1 - e
+    independence_em: float  # mean over items of (1 - e)^L_i
+    independence_residual: float  # EM - independence_em
+    clustering_index: float | None
+    tf_token_acc: float | None  # teacher-forced per-token accuracy p
+    tf_pL: float | None  # mean of p^(gold tokens): the S(L) ~ p^L prediction from teacher forcing
+    resolution: float  # 1 / (N * L)
+
+
+def emergence_cell(em: Sequence[float], digit_err: Sequence[float], answer_len: Sequence[float], tf_acc: Sequence[float | None] = (), gold_tokens: Sequence[float | None] = ()) -> EmergenceCell:
+    em_a, e_a, L_a = (np.asarray(x, dtype=float) for x in (em, digit_err, answer_len))
+    n = int(em_a.size)
+    EM = float(em_a.mean())
+    e = float(e_a.mean())
+    L = float(L_a.mean())
+    lower = max(0.0, 1 - L * e)
+    upper = 1 - e
+    indep = float(np.mean((1 - e) ** L_a))
+    clustering = (EM - (1 - L * e)) / ((L - 1) * e) if e > 0 and L > 1 else None
+    tf = [t for t in tf_acc if t is not None]
+    p = float(np.mean(tf)) if tf else None
+    toks = [t for t in gold_tokens if t is not None]
+    tf_pL = float(np.mean([p**t for t in toks])) if (p is not None and toks) else None
+    return EmergenceCell(n, L, EM, e, lower, upper, indep, EM - indep, clustering, p, tf_pL, 1.0 / (n * L) if n else float("nan"))

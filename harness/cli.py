@@ -170,11 +170,13 @@ def _register_extensions(sub: argparse._SubParsersAction) -> None:  # type: igno
     for mod_name in ("harness.parity", "harness.bench", "harness.claims.cli"):
         try:
             mod = importlib.import_module(mod_name)
+            mod.add_subcommand(sub)
         except ModuleNotFoundError as exc:
             if exc.name and mod_name.startswith(exc.name):
-                continue
-            raise
-        mod.add_subcommand(sub)
+                continue  # that extension is not part of this install
+            console.print(f"[yellow]warning: subcommand module {mod_name} unavailable: {exc}[/yellow]")
+        except Exception as exc:  # a broken optional extension must not take the core commands down
+            console.print(f"[yellow]warning: subcommand module {mod_name} unavailable: {type(exc).__name__}: {exc}[/yellow]")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,8 @@ that names the field.
 
 from __future__ import annotations
 
+from harness.registry import same_callable
+
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, TypeVar
 
@@ -70,7 +72,7 @@ def register_generator(name: str, params_model: type[P]) -> Callable[[Callable[[
     """Decorator: `@register_generator("addition", AdditionParams)`."""
 
     def deco(fn: Callable[[P, int, int], list[Item]]) -> Callable[[P, int, int], list[Item]]:
-        if name in GENERATORS:
+        if name in GENERATORS and not same_callable(GENERATORS[name].fn, fn):
             raise ValueError(f"generator {name!r} registered twice")
         GENERATORS[name] = Generator(name, params_model, fn, (fn.__doc__ or "").strip())
         return fn

@@ -9,6 +9,8 @@ log-probabilities say so, and the runner asks the backend for them only then.
 
 from __future__ import annotations
 
+from harness.registry import same_callable
+
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
@@ -53,7 +55,7 @@ OUTPUT_KINDS: dict[str, Kind] = {}
 
 def register_parser(name: str) -> Callable[[ParserFn], ParserFn]:
     def deco(fn: ParserFn) -> ParserFn:
-        if name in PARSERS:
+        if name in PARSERS and not same_callable(PARSERS[name], fn):
             raise ValueError(f"parser {name!r} registered twice")
         PARSERS[name] = fn
         return fn
@@ -65,7 +67,7 @@ def register_metric(
     name: str, outputs: dict[str, Kind], *, needs_loglikelihood: bool = False, lower_is_better: tuple[str, ...] = ()
 ) -> Callable[[Callable[[ScoreContext], Scores]], Callable[[ScoreContext], Scores]]:
     def deco(fn: Callable[[ScoreContext], Scores]) -> Callable[[ScoreContext], Scores]:
-        if name in METRICS:
+        if name in METRICS and not same_callable(METRICS[name].fn, fn):
             raise ValueError(f"metric {name!r} registered twice")
         for out, kind in outputs.items():
             if OUTPUT_KINDS.get(out, kind) != kind:

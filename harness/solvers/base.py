@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from harness.registry import same_callable
+
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -30,7 +32,7 @@ SOLVERS: dict[str, Solver] = {}
 
 def register_solver(name: str) -> Callable[[Solver], Solver]:
     def deco(fn: Solver) -> Solver:
-        if name in SOLVERS:
+        if name in SOLVERS and not same_callable(SOLVERS[name], fn):
             raise ValueError(f"solver {name!r} registered twice")
         SOLVERS[name] = fn
         return fn

@@ -63,12 +63,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from harness.report import aggregate, write_tables
+    from harness.report.build import write_report
 
-    agg = aggregate(args.output_dir)
-    if not agg.cells:
-        raise HarnessError(f"no records under {args.output_dir}/records")
-    paths = write_tables(agg, args.out or Path(args.output_dir) / "report", title=args.title or Path(args.output_dir).name)
+    paths = write_report(args.output_dir, args.out, title=args.title)
     for p in paths:
         console.print(f"wrote {p}")
     return 0
@@ -139,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-report", action="store_true", help="do not write tables at the end")
     r.set_defaults(fn=cmd_run)
 
-    rep = sub.add_parser("report", help="write comparison tables (Markdown, CSV) from a run's records")
+    rep = sub.add_parser("report", help="write tables, claim verdicts, plots, Markdown and HTML from a run's records")
     rep.add_argument("output_dir")
     rep.add_argument("--out", help="folder for the report (default: <output_dir>/report)")
     rep.add_argument("--title")

@@ -1,0 +1,61 @@
+"""`harness claims list|check|verdicts`: the claims registry from the command line.
+
+    harness claims list [--all]          claims with a rule (or every catalogue id with --all)
+    harness claims check                 validate rules against tasks, metrics and the catalogue
+    harness claims verdicts RUN_DIR      print the verdicts a run supports (no files written)
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from harness.errors import HarnessError
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    from harness.claims import load_catalogue, load_rules, validate_rules
+
+    catalogue = load_catalogue(args.catalogue)
+    rules = load_rules(args.rules)
+    if args.action == "check":
+        problems = validate_rules(rules, args.task_dir, catalogue.ids)
+        for p in problems:
+            print(f"✗ {p}")
+        print(f"{len(rules)} rule(s), {len(catalogue.claims)} testable claims and {len(catalogue.untestable)} untestable statements in the catalogue: "
+              + ("valid" if not problems else f"{len(problems)} problem(s)"))
+        return 1 if problems else 0
+    if args.action == "list":
+        ruled = {r.claim: r for r in rules}
+        for c in catalogue.claims:
+            if args.all or c.id in ruled:
+                r = ruled.get(c.id)
+                print(f"{c.id}  {(r.kind if r else '—'):20s} {', '.join(r.tasks) if r else '':50.50s}  {c.title}")
+        if args.all:
+            for u in catalogue.untestable:
+                print(f"{u.id}  {'untestable':20s} {u.lines:50.50s}  {u.reason}")
+        return 0
+    if not args.run_dir:
+        raise HarnessError("give the run directory: harness claims verdicts RUN_DIR")
+    from harness.report.aggregate import aggregate
+    from harness.report.build import _task_specs, compute_verdicts
+
+    agg = aggregate(args.run_dir)
+    for v in compute_verdicts(agg, _task_specs(args.task_dir), args.rules, args.catalogue):
+        print(f"{v.rule_id}  {v.status:13s} {', '.join(v.models) or '—'}")
+        if v.reason:
+            print(f"          why: {v.reason}")
+    return 0
+
+
+def add_subcommand(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from harness.claims.catalogue import DEFAULT_CATALOGUE
+    from harness.claims.rules import DEFAULT_RULES_GLOB
+
+    c = sub.add_parser("claims", help="list claims and rules, validate rules, or print a run's verdicts")
+    c.add_argument("action", choices=["list", "check", "verdicts"])
+    c.add_argument("run_dir", nargs="?", help="run directory (for verdicts)")
+    c.add_argument("--all", action="store_true", help="list every catalogue id, with or without a rule")
+    c.add_argument("--rules", default=DEFAULT_RULES_GLOB)
+    c.add_argument("--catalogue", default=DEFAULT_CATALOGUE)
+    c.add_argument("--task-dir", default="tasks")
+    c.set_defaults(fn=cmd_claims)

@@ -1,0 +1,84 @@
+"""The slice of a run that one rule looks at: its tasks × its models, as cells with estimates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from harness.metrics import OUTPUT_KINDS
+from harness.records import ItemRecord
+from harness.report.aggregate import Aggregate, ModelInfo
+from harness.stats.intervals import Estimate, estimate
+
+
+def fmt_params(p: float) -> str:
+    return f"{p / 1e9:.2f}B" if p >= 1e9 else f"{p / 1e6:.0f}M"
+
+
+@dataclass
+class CellData:
+    model: ModelInfo
+    task: str
+    records: list[ItemRecord]
+
+    @property
+    def n(self) -> int:
+        return len(self.records)
+
+    def values(self, metric: str) -> list[float | None]:
+        return [r.scores.get(metric) for r in self.records]
+
+    def by_item(self, metric: str) -> dict[str, float | None]:
+        """Scores keyed by (item id, item hash), so that only identical items are paired."""
+        return {f"{r.item_id}:{r.item_hash}": r.scores.get(metric) for r in self.records}
+
+    def estimate(self, metric: str) -> Estimate:
+        return estimate(self.values(metric), OUTPUT_KINDS.get(metric, "continuous"))
+
+    def has(self, metric: str) -> bool:
+        return any(r.scores.get(metric) is not None for r in self.records)
+
+
+def se_of(e: Estimate) -> float:
+    """Standard error read off the 95% interval (Wilson or bootstrap): half-width / 1.96."""
+    return (e.high - e.low) / (2 * 1.96) if e.n else float("nan")
+
+
+@dataclass
+class RuleData:
+    tasks: list[str]
+    models: list[ModelInfo]  # with records for at least one of the tasks, by size
+    cells: dict[tuple[str, str], CellData] = field(default_factory=dict)
+
+    def cell(self, model: str, task: str) -> CellData | None:
+        return self.cells.get((model, task))
+
+    def series(self, task: str, metric: str) -> list[tuple[ModelInfo, Estimate]]:
+        """(model, estimate) by increasing size for the task; one model per size (the first)."""
+        out: list[tuple[ModelInfo, Estimate]] = []
+        sizes: set[int] = set()
+        for m in self.models:
+            c = self.cells.get((m.name, task))
+            if c is None or not c.has(metric) or m.params in sizes or m.params <= 0:
+                continue
+            sizes.add(m.params)
+            out.append((m, c.estimate(metric)))
+        return out
+
+    @property
+    def largest_params(self) -> int:
+        return max((m.params for m in self.models), default=0)
+
+    @property
+    def n_sizes(self) -> int:
+        return len({m.params for m in self.models})
+
+    def min_n(self) -> int:
+        return min((c.n for c in self.cells.values()), default=0)
+
+
+def rule_data(agg: Aggregate, task_names: list[str], models: list[str] | str) -> RuleData:
+    chosen = [m for m in agg.models if models == "all" or m.name in models]
+    cells = {(m.name, t): CellData(m, t, agg.records[(m.name, t)]) for m in chosen for t in task_names if agg.records.get((m.name, t))}
+    used = [m for m in chosen if any((m.name, t) in cells for t in task_names)]
+    tasks = [t for t in task_names if any((m.name, t) in cells for m in used)]
+    return RuleData(tasks, used, cells)

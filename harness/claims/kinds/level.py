@@ -1,0 +1,38 @@
+"""A level claim: the metric is above (or below) a threshold for all / any model (e.g. 002-17:
+every model fabricates; 002-06: a usability bar)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from harness.claims.data import RuleData, fmt_params
+from harness.claims.kinds import KindParams, Outcome, register_kind
+
+
+class LevelParams(KindParams):
+    threshold: float
+    direction: Literal["above", "below"]
+    quantifier: Literal["all", "any"] = "all"
+
+
+@register_kind("level", LevelParams)
+def level(rule, p: LevelParams, data: RuleData) -> Outcome:  # type: ignore[no-untyped-def]
+    """Each (model, task) cell's 95% interval is compared with the threshold: 'on the claimed side'
+    when the whole interval is there, 'on the other side' when the whole interval is there."""
+    evidence, yes, no, total = [], 0, 0, 0
+    for task in data.tasks:
+        for m, e in data.series(task, rule.metric):
+            total += 1
+            claimed = e.low > p.threshold if p.direction == "above" else e.high < p.threshold
+            other = e.high < p.threshold if p.direction == "above" else e.low > p.threshold
+            yes += claimed
+            no += other
+            evidence.append(f"{task} · {m.model_id} ({fmt_params(m.params)}): {rule.metric} {e.fmt(pct=e.kind == 'binary')}, n={e.n} → "
+                            + ("claimed side" if claimed else "other side" if other else "undecided"))
+    if total == 0:
+        return Outcome("inconclusive", evidence, reason="no cells")
+    if (p.quantifier == "all" and yes == total) or (p.quantifier == "any" and yes > 0):
+        return Outcome("supported", evidence)
+    if (p.quantifier == "all" and no > 0) or (p.quantifier == "any" and no == total):
+        return Outcome("refuted", evidence)
+    return Outcome("inconclusive", evidence, reason=f"{total - yes - no} cell(s) have intervals straddling {p.threshold:g}: N too small to decide")

@@ -1,0 +1,65 @@
+"""Paired difference between conditions (tasks that share items) for each model.
+
+E.g. few-shot vs zero-shot on the same addition items (001-28), or retrieval vs closed-book.
+Binary metrics use McNemar's test, continuous ones the paired bootstrap; items are matched by id
+and content hash, so only identical items are compared.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from scipy.stats import combine_pvalues
+
+from harness.claims.data import RuleData, fmt_params
+from harness.claims.kinds import KindParams, Outcome, register_kind
+from harness.metrics import OUTPUT_KINDS
+from harness.stats.paired import paired_compare
+
+
+class PairedParams(KindParams):
+    baseline: str
+    treatments: list[str]
+    direction: Literal["increase", "decrease"] = "increase"
+    min_diff: float = 0.0  # a treatment must move the metric by at least this much to count
+    alpha: float = 0.05
+    quantifier: Literal["all", "most"] = "most"
+
+
+@register_kind("paired_conditions", PairedParams)
+def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type: ignore[no-untyped-def]
+    """Supported when the treatment moves the metric in the claimed direction significantly in
+    all / most (model, treatment) cells; refuted when most cells show no such effect (the
+    difference's 95% CI stays below `min_diff`, or it goes the other way significantly)."""
+    sign = 1.0 if p.direction == "increase" else -1.0
+    binary = OUTPUT_KINDS.get(rule.metric) == "binary"
+    evidence, wins, nulls, one_sided = [], 0, 0, []
+    for m in data.models:
+        base = data.cell(m.name, p.baseline)
+        for t in p.treatments:
+            treat = data.cell(m.name, t)
+            if base is None or treat is None:
+                continue
+            r = paired_compare(base.by_item(rule.metric), treat.by_item(rule.metric), binary)
+            if r.n == 0:
+                evidence.append(f"{m.model_id}: {p.baseline} and {t} share no items")
+                continue
+            d = sign * r.diff
+            lo, hi = sorted((sign * r.low, sign * r.high))
+            win = d > 0 and r.p_value < p.alpha and d >= p.min_diff
+            null = (not win) and (hi < max(p.min_diff, 1e-12) or (d < 0 and r.p_value < p.alpha))
+            wins += win
+            nulls += null
+            one_sided.append(r.p_value / 2 if d > 0 else 1 - r.p_value / 2)
+            evidence.append(f"{m.model_id} ({fmt_params(m.params)}): {t} − {p.baseline} = {100 * r.diff:+.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}], "
+                            f"{r.test} p={r.p_value:.3g}, n={r.n} paired items" + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else ""))
+    k = len(one_sided)
+    if k == 0:
+        return Outcome("inconclusive", evidence, reason=f"no model ran both {p.baseline} and one of {p.treatments}")
+    p_comb = float(combine_pvalues([min(max(x, 1e-300), 1.0) for x in one_sided], method="fisher").pvalue)
+    need = k if p.quantifier == "all" else k // 2 + 1
+    if wins >= need:
+        return Outcome("supported", evidence, p_value=p_comb)
+    if nulls >= k // 2 + 1:
+        return Outcome("refuted", evidence)
+    return Outcome("inconclusive", evidence, reason=f"{wins}/{k} cells show the claimed effect, {nulls}/{k} show none: too few either way at this N", p_value=p_comb)

@@ -1,0 +1,52 @@
+"""Size threshold: the smallest model whose score is clearly above chance (004-13, 004-14)."""
+
+from __future__ import annotations
+
+from scipy.stats import norm
+
+from harness.claims.data import RuleData, fmt_params, se_of
+from harness.claims.kinds import KindParams, Outcome, register_kind
+from harness.metrics import OUTPUT_KINDS
+from harness.stats.intervals import wilson_ci
+
+
+class ThresholdParams(KindParams):
+    chance: float = 0.0
+    z: float = 3.0  # "clearly above chance" = lower bound at z sigma (Wilson for 0/1 metrics) above chance
+    claimed_min_params: float = 1e10  # the claim: nothing clearly above chance below this size
+    refute_at_or_below: float = 2e9  # clearly above chance at or below this size refutes the claim
+
+
+@register_kind("threshold_size", ThresholdParams)
+def threshold_size(rule, p: ThresholdParams, data: RuleData) -> Outcome:  # type: ignore[no-untyped-def]
+    """Per task: the smallest model whose z-sigma lower bound exceeds chance. Refuted if on any task
+    that happens at or below `refute_at_or_below`; supported if on every task nothing below
+    `claimed_min_params` is above chance and a model at least that large is."""
+    alpha = 2 * float(norm.sf(p.z))
+    evidence, thresholds = [], {}
+    for task in data.tasks:
+        first = None
+        for m, e in data.series(task, rule.metric):
+            if OUTPUT_KINDS.get(rule.metric) == "binary":
+                lo = wilson_ci(int(round(e.mean * e.n)), e.n, alpha)[0]
+            else:
+                lo = e.mean - p.z * se_of(e)
+            if lo > p.chance:
+                first = (m, e, lo)
+                break
+        thresholds[task] = first
+        if first:
+            m, e, lo = first
+            evidence.append(f"{task}: first clearly above chance ({p.z:g}σ lower bound {100 * lo:.1f}% > {100 * p.chance:g}%) at {m.model_id} ({fmt_params(m.params)}): {e.fmt(pct=True)}, n={e.n}")
+        else:
+            ser = data.series(task, rule.metric)
+            top = ser[-1] if ser else None
+            evidence.append(f"{task}: no model clearly above chance" + (f" (largest {top[0].model_id}, {fmt_params(top[0].params)}: {top[1].fmt(pct=True)}, n={top[1].n})" if top else ""))
+    low = [t for t, f in thresholds.items() if f and f[0].params <= p.refute_at_or_below]
+    if low:
+        return Outcome("refuted", evidence, details={"thresholds": {t: (f[0].params if f else None) for t, f in thresholds.items()}})
+    if thresholds and all(f is not None and f[0].params >= p.claimed_min_params for f in thresholds.values()):
+        return Outcome("supported", evidence)
+    if thresholds and all(f is None for f in thresholds.values()):
+        return Outcome("inconclusive", evidence, reason=f"no model is above chance, as the claim predicts, but the largest tested ({fmt_params(data.largest_params)}) is below the claimed threshold {fmt_params(p.claimed_min_params)}: the threshold itself was not reached")
+    return Outcome("inconclusive", evidence, reason="thresholds fall between the refuting and the claimed range")

@@ -1,0 +1,154 @@
+"""The full report of a run: tables, verdicts, plots, Markdown and self-contained HTML.
+
+    write_report("results/cpu-addition")  ->  report/{table.md, table.csv, verdicts.json,
+                                                 report.md, report.html, plots/*.png}
+
+Works on any run directory: tasks without a rule are shown in tables and plots only; rules whose
+tasks did not run say "not run".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from pathlib import Path
+
+from harness.claims.catalogue import DEFAULT_CATALOGUE, Catalogue, load_catalogue
+from harness.claims.rules import DEFAULT_RULES_GLOB, load_rules
+from harness.claims.verdicts import Verdict, evaluate_all, write_verdicts_json
+from harness.config.task import TaskSpec
+from harness.errors import HarnessError
+from harness.metrics import METRICS, OUTPUT_KINDS
+from harness.report.aggregate import Aggregate, aggregate
+from harness.report.anchors import DEFAULT_ANCHORS, anchors_for
+from harness.report.html import Figure, HtmlTable, ReportPage, render_html
+from harness.report.plots import conditions_plot, scaling_plot
+from harness.report.tables import PCT, _metric_order, _params, write_tables
+from harness.report.verdicts import render_verdicts_markdown
+
+log = logging.getLogger(__name__)
+HIDDEN = {"digit_errors", "answer_len", "gold_tokens"}
+
+
+def _task_specs(task_dir: str) -> dict[str, TaskSpec]:
+    from harness.config import load_tasks
+
+    try:
+        return load_tasks(task_dir)
+    except (HarnessError, OSError) as exc:  # a report must still work on records alone
+        log.warning("tasks not loaded (%s): plots fall back to the metrics in the records", exc)
+        return {}
+
+
+def primary_output(agg: Aggregate, task: str, spec: TaskSpec | None) -> str | None:
+    present = {c.metric for c in agg.cells if c.task == task}
+    if spec is not None and spec.primary_metric in METRICS:
+        outs = [o for o in METRICS[spec.primary_metric].outputs if o in present]
+        if outs:
+            return outs[0]
+    order = _metric_order(present - HIDDEN)
+    return order[0] if order else None
+
+
+def build_figures(agg: Aggregate, specs: dict[str, TaskSpec], anchors_path: str = DEFAULT_ANCHORS) -> list[Figure]:
+    figs: list[Figure] = []
+    for task in agg.tasks:
+        present = {c.metric for c in agg.cells if c.task == task}
+        if {"exact_match", "digit_error"} <= present:
+            png = scaling_plot(agg, task, ["exact_match", "digit_error"], anchors_for(task, anchors_path))
+            cap = f"{task}: exact match and per-digit accuracy on the same outputs, with the p^L prediction from teacher-forced token accuracy; published GPT-3 numbers where they apply (dotted)."
+        else:
+            out = primary_output(agg, task, specs.get(task))
+            if out is None:
+                continue
+            png = scaling_plot(agg, task, [out], None, pct={k for k, v in OUTPUT_KINDS.items() if v == "binary"})
+            cap = f"{task}: {out} vs parameter count (95% CI)."
+        if png:
+            figs.append(Figure(f"scaling_{task}", task, cap, png))
+    groups: dict[str, list[str]] = defaultdict(list)
+    for task in agg.tasks:
+        spec = specs.get(task)
+        if spec is not None and spec.source_file:
+            groups[spec.source_file].append(task)
+    for src, tasks in sorted(groups.items()):
+        if len(tasks) < 2:
+            continue
+        out = primary_output(agg, tasks[0], specs.get(tasks[0]))
+        if out is None:
+            continue
+        name = Path(src).stem
+        png = conditions_plot(agg, tasks, out, f"{name}: conditions side by side ({out})")
+        if png:
+            figs.append(Figure(f"conditions_{name}", f"{name} conditions", f"Tasks of {Path(src).parent.name}/{Path(src).name} side by side per model ({out}, 95% CI).", png))
+    return figs
+
+
+def html_tables(agg: Aggregate) -> list[HtmlTable]:
+    tables = []
+    for task in agg.tasks:
+        metrics = _metric_order({c.metric for c in agg.cells if c.task == task} - HIDDEN)
+        rows = []
+        for m in agg.models:
+            ests = [agg.get(m.name, task, k) for k in metrics]
+            if all(e is None for e in ests):
+                continue
+            n = max((e.n for e in ests if e is not None), default=0)
+            rows.append([m.model_id, _params(m.params), str(n), *[("—" if e is None else e.fmt(pct=k in PCT)) for e, k in zip(ests, metrics)]])
+        tables.append(HtmlTable(task, ["model", "params", "n", *metrics], rows))
+    return tables
+
+
+def anchor_lines(agg: Aggregate, anchors_path: str = DEFAULT_ANCHORS) -> list[str]:
+    lines = []
+    for task in agg.tasks:
+        a = anchors_for(task, anchors_path)
+        if a is None:
+            continue
+        ours = [f"{m.model_id} ({_params(m.params)}) {e.fmt(pct=True)}" for m in agg.models if (e := agg.get(m.name, task, "exact_match")) is not None]
+        lines.append(f"{task} — {' '.join(a.notes)} Ours (exact match): {'; '.join(ours) or '—'}.")
+    return lines
+
+
+def linked_claims(agg: Aggregate, specs: dict[str, TaskSpec]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for task in agg.tasks:
+        for cid in (specs[task].claims if task in specs else []):
+            out[cid].append(task)
+    return dict(out)
+
+
+def compute_verdicts(agg: Aggregate, specs: dict[str, TaskSpec], rules_glob: str = DEFAULT_RULES_GLOB, catalogue_path: str = DEFAULT_CATALOGUE) -> list[Verdict]:
+    catalogue: Catalogue | None = load_catalogue(catalogue_path) if Path(catalogue_path).exists() else None
+    return evaluate_all(agg, load_rules(rules_glob), catalogue, linked_claims=linked_claims(agg, specs))
+
+
+def write_report(run_dir: str | Path, out_dir: str | Path | None = None, title: str | None = None, rules_glob: str = DEFAULT_RULES_GLOB,
+                 catalogue_path: str = DEFAULT_CATALOGUE, task_dir: str = "tasks", anchors_path: str = DEFAULT_ANCHORS) -> list[Path]:
+    agg = aggregate(str(run_dir))
+    if not agg.cells:
+        raise HarnessError(f"no records under {run_dir}/records")
+    out = Path(out_dir or Path(run_dir) / "report")
+    title = title or Path(run_dir).name
+    paths = write_tables(agg, out, title=title)
+    specs = _task_specs(task_dir)
+    verdicts = compute_verdicts(agg, specs, rules_glob, catalogue_path)
+    write_verdicts_json(verdicts, str(out / "verdicts.json"))
+    figs = build_figures(agg, specs, anchors_path)
+    plot_dir = out / "plots"
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    for f in figs:
+        (plot_dir / f"{f.name}.png").write_bytes(f.png)
+    models = ", ".join(f"{m.model_id} ({_params(m.params)})" for m in agg.models)
+    n_items = sorted({len(r) for r in agg.records.values()})
+    subtitle = f"Models: {models}. Tasks: {len(agg.tasks)}. Items per (model, task): {n_items[0]}–{n_items[-1]}." if n_items else ""
+    anchors = anchor_lines(agg, anchors_path)
+    md = [f"# {title}", "", subtitle, "", render_verdicts_markdown(verdicts), "## Plots", ""]
+    md += [f"![{f.title}](plots/{f.name}.png)\n\n*{f.caption}*\n" for f in figs]
+    if anchors:
+        md += ["## Published numbers beside ours", "", *[f"- {a}" for a in anchors], ""]
+    md += ["## Tables", "", "Per-task comparison tables across model sizes, the emergence diagnostics and provenance: [table.md](table.md) (CSV: [table.csv](table.csv)).", ""]
+    (out / "report.md").write_text("\n".join(md), encoding="utf-8")
+    prov = [f"{k[0]} · {k[1]}: {m.n_done}/{m.n_items} items, seed {m.seed}, task {m.task_hash}, {m.device} ({m.dtype}), git {(m.git_commit or '—')[:12]}" for k, m in sorted(agg.metas.items())]
+    page = ReportPage(title, subtitle, verdicts, html_tables(agg), figs, anchors, prov)
+    (out / "report.html").write_text(render_html(page), encoding="utf-8")
+    return [*paths, out / "verdicts.json", out / "report.md", out / "report.html", *(plot_dir / f"{f.name}.png" for f in figs)]

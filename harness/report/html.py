@@ -1,0 +1,113 @@
+"""Self-contained HTML report (one file, images embedded as base64 PNG) from a jinja2 template.
+
+A small script marks `<body data-images-ok="k/n">` once the page has loaded, so a headless browser
+test can check that every embedded image actually decoded.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+
+from jinja2 import Environment, select_autoescape
+
+from harness.claims.verdicts import Verdict
+from harness.report.verdicts import anchor
+
+
+@dataclass
+class Figure:
+    name: str  # file stem
+    title: str
+    caption: str
+    png: bytes
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+@dataclass
+class HtmlTable:
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    note: str = ""
+
+
+@dataclass
+class ReportPage:
+    title: str
+    subtitle: str
+    verdicts: list[Verdict]
+    tables: list[HtmlTable] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    anchors: list[str] = field(default_factory=list)
+    provenance: list[str] = field(default_factory=list)
+
+
+LABEL = {"supported": "supported", "refuted": "refuted", "inconclusive": "inconclusive", "not run": "not run", "no rule": "no rule yet"}
+
+TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ page.title }}</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;line-height:1.45}
+table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.88em}th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}th{background:#f3f3f3}
+td.num{text-align:right;font-variant-numeric:tabular-nums}.supported{background:#e3f6e3}.refuted{background:#fbe3e3}.inconclusive{background:#fff7dd}.not-run,.no-rule{background:#eee}
+blockquote{border-left:4px solid #bbb;margin:.5em 0;padding:.2em .8em;background:#fafafa}.quote{font-size:1.05em}.claim{border-top:1px solid #ddd;padding-top:.6em;margin-top:1.2em}
+figure{display:inline-block;margin:.5em;vertical-align:top;max-width:48%}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.8em;color:#555}
+small,.muted{color:#666}ul.ev li{font-size:.85em;font-family:ui-monospace,monospace}
+</style></head>
+<body data-images-ok="pending">
+<h1>{{ page.title }}</h1>
+<p class="muted">{{ page.subtitle }}</p>
+<h2 id="verdicts">Verdicts</h2>
+<table id="verdict-table">
+<thead><tr><th>claim</th><th>verdict</th><th>tested on</th><th>why / what would change it</th></tr></thead>
+<tbody>
+{% for v in page.verdicts %}<tr class="verdict-row {{ v.status|replace(' ', '-') }}" data-claim="{{ v.rule_id }}" data-status="{{ v.status }}">
+<td><a href="#{{ anchor(v) }}">{{ v.rule_id }}</a> {{ v.title }}</td><td class="status"><b>{{ badge[v.status] }}</b></td>
+<td>{{ v.models|join(', ') if v.models else '—' }}</td><td>{{ v.reason or v.change }}</td></tr>
+{% endfor %}</tbody></table>
+
+{% if page.figures %}<h2 id="plots">Plots</h2>
+{% for f in page.figures %}<figure><img src="{{ f.data_uri }}" alt="{{ f.title }}" data-name="{{ f.name }}"><figcaption>{{ f.caption }}</figcaption></figure>
+{% endfor %}{% endif %}
+
+{% if page.anchors %}<h2 id="anchors">Published numbers beside ours</h2><ul>{% for a in page.anchors %}<li>{{ a }}</li>{% endfor %}</ul>{% endif %}
+
+<h2 id="tables">Comparison across model sizes</h2>
+<p class="muted">Cells: mean [95% CI]; 0/1 metrics in % with Wilson intervals, continuous metrics with percentile-bootstrap intervals; models sorted by parameter count.</p>
+{% for t in page.tables %}<h3>{{ t.title }}</h3>{% if t.note %}<p class="muted">{{ t.note }}</p>{% endif %}
+<table><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
+{% for r in t.rows %}<tr>{% for c in r %}<td{% if not loop.first %} class="num"{% endif %}>{{ c }}</td>{% endfor %}</tr>{% endfor %}
+</tbody></table>{% endfor %}
+
+<h2 id="claims">Claims, rules and the numbers behind each verdict</h2>
+{% for v in page.verdicts %}<section class="claim" id="{{ anchor(v) }}">
+<h3>{{ v.rule_id }} · {{ v.title }} <span class="{{ v.status|replace(' ', '-') }}">{{ badge[v.status] }}</span></h3>
+{% if v.quote %}<blockquote><div class="quote" lang="zh">{{ v.quote }}</div><div>{{ v.en }}</div></blockquote>
+<p><small>{{ v.speaker }} — <code>{{ v.source }}</code></small></p>{% endif %}
+{% if v.p_value is not none %}<p>p = {{ '%.3g'|format(v.p_value) }}{% if v.q_value is not none %}, Benjamini–Hochberg q = {{ '%.3g'|format(v.q_value) }}{% endif %}</p>{% endif %}
+{% if v.statement %}<p><b>Pre-registered rule</b> ({{ v.kind }}): {{ v.statement }}</p>{% endif %}
+{% if v.reason %}<p><b>Why:</b> {{ v.reason }}</p>{% endif %}
+{% if v.change %}<p><b>What would change it:</b> {{ v.change }}</p>{% endif %}
+{% if v.models %}<p><b>Tested on:</b> {{ v.models|join(', ') }}; tasks {{ v.tasks|join(', ') }}; N ≥ {{ v.n_min }} items per cell.</p>{% endif %}
+{% if v.evidence %}<ul class="ev">{% for e in v.evidence %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}
+</section>{% endfor %}
+
+{% if page.provenance %}<h2 id="provenance">Provenance</h2><ul>{% for p in page.provenance %}<li><small>{{ p }}</small></li>{% endfor %}</ul>{% endif %}
+<script>
+window.addEventListener("load", function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+  document.body.setAttribute("data-images-ok", ok + "/" + imgs.length);
+});
+</script>
+</body></html>
+"""
+
+
+def render_html(page: ReportPage) -> str:
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    return env.from_string(TEMPLATE).render(page=page, badge=LABEL, anchor=anchor)

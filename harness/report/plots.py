@@ -1,0 +1,114 @@
+"""Report plots (matplotlib, Agg backend, PNG bytes): scaling curves and conditions side by side.
+
+- `scaling_plot`: metrics vs parameter count (log axis) with 95% CIs; for emergence tasks exact
+  match, per-digit accuracy (1 − e) and the teacher-forced p^L prediction share one axis, and
+  published GPT-3 numbers for the same task appear beside ours.
+- `conditions_plot`: one bar per condition (task variant) for each model, with 95% CIs.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from harness.report.aggregate import Aggregate  # noqa: E402
+from harness.report.anchors import TaskAnchors  # noqa: E402
+from harness.stats.emergence import emergence_cell  # noqa: E402
+from harness.stats.intervals import Estimate  # noqa: E402
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _series(agg: Aggregate, task: str, metric: str, invert: bool = False) -> tuple[list[float], list[float], list[float], list[float], list[int]]:
+    xs, ys, lo, hi, ns = [], [], [], [], []
+    for m in agg.models:
+        e: Estimate | None = agg.get(m.name, task, metric)
+        if e is None or e.n == 0 or m.params <= 0:
+            continue
+        mean, low, high = (1 - e.mean, 1 - e.high, 1 - e.low) if invert else (e.mean, e.low, e.high)
+        xs.append(float(m.params))
+        ys.append(100 * mean)
+        lo.append(100 * (mean - low))
+        hi.append(100 * (high - mean))
+        ns.append(e.n)
+    return xs, ys, lo, hi, ns
+
+
+def scaling_plot(agg: Aggregate, task: str, metrics: list[str], anchors: TaskAnchors | None = None, pct: set[str] | None = None) -> bytes | None:
+    """Metric(s) vs parameters. With `digit_error` in `metrics` the emergence view is drawn."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    drawn = 0
+    emergence = "exact_match" in metrics and "digit_error" in metrics
+    curves = [("exact_match", "exact match", False), ("digit_error", "per-digit accuracy (1 − e)", True)] if emergence else [(m, m, False) for m in metrics]
+    for i, (metric, label, invert) in enumerate(curves):
+        xs, ys, lo, hi, ns = _series(agg, task, metric, invert)
+        if not xs:
+            continue
+        ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3, color=COLORS[i % len(COLORS)], label=f"{label} (N={min(ns)}–{max(ns)})" if min(ns) != max(ns) else f"{label} (N={ns[0]})")
+        drawn += 1
+    if emergence:
+        px, py = [], []
+        for m in agg.models:
+            recs = agg.records.get((m.name, task))
+            if not recs or m.params <= 0:
+                continue
+            cell = emergence_cell([r.scores.get("exact_match") or 0.0 for r in recs], [r.scores.get("digit_error") or 0.0 for r in recs],
+                                  [r.scores.get("answer_len") or len(r.target) for r in recs], [r.scores.get("tf_token_acc") for r in recs], [r.scores.get("gold_tokens") for r in recs])
+            if cell.tf_pL is not None:
+                px.append(float(m.params))
+                py.append(100 * cell.tf_pL)
+        if px:
+            ax.plot(px, py, ls="--", marker="x", color=COLORS[2], label="p^L from teacher-forced token accuracy")
+    if anchors and anchors.points:
+        ax.plot([p.params for p in anchors.points], [p.value for p in anchors.points], ls=":", marker="s", color="#555555", alpha=0.8,
+                label=f"{anchors.points[0].source.split(',')[0]} ({anchors.setting} {anchors.op})")
+    if not drawn:
+        plt.close(fig)
+        return None
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters")
+    ax.set_ylabel("% (95% CI)" if emergence or (pct and set(metrics) <= pct) else "value (95% CI)")
+    ax.set_title(task)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    return _png(fig)
+
+
+def conditions_plot(agg: Aggregate, tasks: list[str], metric: str, title: str) -> bytes | None:
+    """Grouped bars: models on the x axis, one bar per condition (task)."""
+    models = [m for m in agg.models if any(agg.get(m.name, t, metric) for t in tasks)]
+    if not models or len(tasks) < 2:
+        return None
+    fig, ax = plt.subplots(figsize=(max(6.4, 1.2 * len(models) * max(1, len(tasks)) / 3), 4.0))
+    from harness.metrics import OUTPUT_KINDS
+
+    scale = 100.0 if OUTPUT_KINDS.get(metric) == "binary" else 1.0
+    width = 0.8 / len(tasks)
+    x = np.arange(len(models))
+    for i, t in enumerate(tasks):
+        ys, lo, hi = [], [], []
+        for m in models:
+            e = agg.get(m.name, t, metric)
+            if e is None or e.n == 0:
+                ys.append(np.nan), lo.append(0), hi.append(0)
+                continue
+            ys.append(scale * e.mean), lo.append(scale * (e.mean - e.low)), hi.append(scale * (e.high - e.mean))
+        ax.bar(x + (i - (len(tasks) - 1) / 2) * width, ys, width, yerr=[lo, hi], capsize=2, label=t, color=COLORS[i % len(COLORS)])
+    ax.set_xticks(x, [m.name for m in models], rotation=15, fontsize=8)
+    ax.set_ylabel(f"{metric} ({'%, ' if scale == 100 else ''}95% CI)")
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    ax.grid(True, axis="y", alpha=0.3)
+    return _png(fig)

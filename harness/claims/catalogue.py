@@ -65,7 +65,8 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
     if not p.exists():
         raise ConfigError(str(p), None, "claims catalogue not found (generate it with scripts/build_claims_registry.py)")
     try:
-        return Catalogue.model_validate(yaml.safe_load(p.read_text(encoding="utf-8")))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster on this 400 KB file
+        return Catalogue.model_validate(yaml.load(p.read_text(encoding="utf-8"), Loader=loader))  # noqa: S506 (a safe loader)
     except ValidationError as exc:
         err = exc.errors()[0]
         raise ConfigError(str(p), ".".join(str(x) for x in err["loc"]), err["msg"]) from exc

@@ -19,6 +19,7 @@ class CellData:
     model: ModelInfo
     task: str
     records: list[ItemRecord]
+    _est: dict[str, Estimate] = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -32,7 +33,9 @@ class CellData:
         return {f"{r.item_id}:{r.item_hash}": r.scores.get(metric) for r in self.records}
 
     def estimate(self, metric: str) -> Estimate:
-        return estimate(self.values(metric), OUTPUT_KINDS.get(metric, "continuous"))
+        if metric not in self._est:  # bootstrap intervals are the slow part: compute each once
+            self._est[metric] = estimate(self.values(metric), OUTPUT_KINDS.get(metric, "continuous"))
+        return self._est[metric]
 
     def has(self, metric: str) -> bool:
         return any(r.scores.get(metric) is not None for r in self.records)
@@ -79,6 +82,9 @@ class RuleData:
 def rule_data(agg: Aggregate, task_names: list[str], models: list[str] | str) -> RuleData:
     chosen = [m for m in agg.models if models == "all" or m.name in models]
     cells = {(m.name, t): CellData(m, t, agg.records[(m.name, t)]) for m in chosen for t in task_names if agg.records.get((m.name, t))}
+    for c in agg.cells:  # reuse the intervals the aggregate already computed
+        if (c.model.name, c.task) in cells:
+            cells[(c.model.name, c.task)]._est[c.metric] = c.estimate
     used = [m for m in chosen if any((m.name, t) in cells for t in task_names)]
     tasks = [t for t in task_names if any((m.name, t) in cells for m in used)]
     return RuleData(tasks, used, cells)

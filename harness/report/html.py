@@ -1,7 +1,8 @@
 """Self-contained HTML report (one file, images embedded as base64 PNG) from a jinja2 template.
 
-A small script marks `<body data-images-ok="k/n">` once the page has loaded, so a headless browser
-test can check that every embedded image actually decoded.
+A small script marks `<body data-images-ok="k/n" data-verdict-rows="k/n">` once the page has
+loaded, so a headless browser test can check that every embedded image decoded and every verdict
+row was laid out.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ small,.muted{color:#666}ul.ev li{font-size:.85em;font-family:ui-monospace,monosp
 <tbody>
 {% for v in page.verdicts %}<tr class="verdict-row {{ v.status|replace(' ', '-') }}" data-claim="{{ v.rule_id }}" data-status="{{ v.status }}">
 <td><a href="#{{ anchor(v) }}">{{ v.rule_id }}</a> {{ v.title }}</td><td class="status"><b>{{ badge[v.status] }}</b></td>
-<td>{{ v.models|join(', ') if v.models else '—' }}</td><td>{{ v.reason or v.change }}</td></tr>
+<td>{{ v.models|join(', ') if v.models else '—' }}</td><td>{{ v.reason or '' }}{% if v.change %}{% if v.reason %}<br>{% endif %}<small><b>Would change it:</b> {{ v.change }}</small>{% endif %}</td></tr>
 {% endfor %}</tbody></table>
 
 {% if page.figures %}<h2 id="plots">Plots</h2>
@@ -102,6 +103,9 @@ window.addEventListener("load", function () {
   var imgs = Array.prototype.slice.call(document.images);
   var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
   document.body.setAttribute("data-images-ok", ok + "/" + imgs.length);
+  var rows = Array.prototype.slice.call(document.querySelectorAll("#verdict-table tr.verdict-row"));
+  var shown = rows.filter(function (r) { return r.getBoundingClientRect().height > 0; }).length;
+  document.body.setAttribute("data-verdict-rows", shown + "/" + rows.length);
 });
 </script>
 </body></html>

@@ -19,9 +19,9 @@ def _short(text: str, n: int = 90) -> str:
 def verdict_table(verdicts: list[Verdict]) -> list[str]:
     lines = ["| claim | verdict | tested on | why / what would change it |", "|---|---|---|---|"]
     for v in verdicts:
-        why = v.reason or v.change or ""
+        why = "; ".join(x for x in (v.reason, f"would change it: {v.change}" if v.change else "") if x)
         models = ", ".join(v.models) if v.models else "—"
-        lines.append(f"| [{v.rule_id}](#{anchor(v)}) {_short(v.title, 60)} | {BADGE.get(v.status, v.status)} | {models} | {_short(why, 160)} |")
+        lines.append(f"| [{v.rule_id}](#{anchor(v)}) {_short(v.title, 60)} | {BADGE.get(v.status, v.status)} | {models} | {_short(why, 240)} |")
     return lines
 
 

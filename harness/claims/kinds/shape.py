@@ -104,5 +104,7 @@ def emergence_shape(rule, p: ShapeParams, data: RuleData) -> Outcome:  # type: i
         return Outcome("refuted", evidence, p_value=p_val)
     if supported:
         return Outcome("supported", evidence, p_value=p_val)
-    return Outcome("inconclusive", evidence, reason="the curves match neither the supporting nor the refuting pattern")
+    seen = "; ".join(f"{t}: {', '.join(sorted(s)) or 'none'}" for t, s in per_task.items())
+    want = " or ".join("+".join(a) for a in p.supports_if)
+    return Outcome("inconclusive", evidence, reason=f"neither pattern holds on every task (support needs {want} on each task); predicates seen — {seen}")
 

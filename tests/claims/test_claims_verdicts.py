@@ -1,0 +1,98 @@
+"""Verdict logic on synthetic runs whose ground truth is known (harness.claims.synthetic)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.claims import evaluate_all, load_catalogue, load_rules
+from harness.claims.kinds import KindParams, Outcome, register_kind
+from harness.claims.synthetic import DEFAULT_LADDER, DEFAULT_TASKS, SynthModel, write_synthetic_run
+from harness.report import aggregate
+
+
+@pytest.fixture(scope="module")
+def ladder_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_synthetic_run(tmp_path_factory.mktemp("ladder"), DEFAULT_LADDER, DEFAULT_TASKS, n=200)
+
+
+def _verdicts(run: Path, rules_path: str | Path = "configs/claims/rules*.yaml") -> dict[str, object]:
+    vs = evaluate_all(aggregate(str(run)), load_rules(rules_path), load_catalogue())
+    return {v.rule_id: v for v in vs}
+
+
+def test_shipped_rules_on_a_synthetic_ladder(ladder_run: Path) -> None:
+    v = _verdicts(ladder_run)
+    # 100M model already clearly above 0% on 3-digit addition: "emergence at 10B-100B" is refuted
+    assert v["004-13"].status == "refuted" and "synth-100m" in v["004-13"].evidence[0]
+    # digit errors are independent by construction: EM follows p^L
+    assert v["001-14"].status == "supported"
+    # 3-shot beats 0-shot on the same items (McNemar) for most models
+    assert v["001-28"].status == "supported" and v["001-28"].q_value is not None and v["001-28"].q_value < 0.05
+    assert any("mcnemar" in e for e in v["001-28"].evidence)
+    # the emergence-shape rules need ≥ 13B models: never decided on a ≤ 3B ladder
+    for cid in ("000-12", "000-24", "000-26", "001-01", "004-11"):
+        assert v[cid].status == "inconclusive", cid
+        assert v[cid].models and v[cid].evidence
+    assert "13.00B" in (v["000-26"].reason or "") + v["000-26"].change
+    # claim text travels with the verdict
+    assert v["000-25"].quote.startswith("「") and v["000-25"].source.startswith("000_")
+
+
+def test_rules_whose_tasks_did_not_run_say_not_run(tmp_path: Path) -> None:
+    run = write_synthetic_run(tmp_path, DEFAULT_LADDER[:2], {"addition_2digit": 2}, n=120)
+    v = _verdicts(run)
+    assert v["004-13"].status == "not run" and "no records" in (v["004-13"].reason or "")
+    assert v["001-28"].status == "not run"
+    assert v["001-14"].status != "not run"
+
+
+def test_small_n_gives_inconclusive_with_the_reason(tmp_path: Path) -> None:
+    run = write_synthetic_run(tmp_path, DEFAULT_LADDER, {"addition_3digit": 3, "addition_3digit_0shot": 3}, n=40)
+    v = _verdicts(run)
+    assert v["001-28"].status == "inconclusive"
+    assert "N = 40" in (v["001-28"].reason or "") and "pre-registered 100" in (v["001-28"].reason or "")
+
+
+def test_correlated_errors_refute_pL_and_separate_em_at_equal_digit_error(tmp_path: Path) -> None:
+    models = [SynthModel("indep-1b", 1_000_000_000, "a", 0.8), SynthModel("clustered-1b", 1_100_000_000, "b", 0.8, clustered=True)]
+    run = write_synthetic_run(tmp_path, models, {"addition_3digit": 3, "addition_2digit": 2}, n=300)
+    v = _verdicts(run)
+    assert v["000-25"].status == "supported"  # same e, EM 51% vs 80%
+    assert any("EM differs by" in e for e in v["000-25"].evidence)
+    assert v["001-14"].status == "inconclusive" or v["001-14"].status == "refuted"
+    clustered_only = write_synthetic_run(tmp_path / "c", [SynthModel("c", 10**9, "c", 0.7, clustered=True)], {"addition_3digit": 3, "addition_2digit": 2, "addition_4digit": 4}, n=300)
+    assert _verdicts(clustered_only)["001-14"].status == "refuted"
+
+
+def test_paired_rule_refutes_when_conditions_do_not_differ(tmp_path: Path) -> None:
+    models = [SynthModel(f"m{i}", 10 ** (8 + i), "f", 0.9, zero_shot_penalty=0.0) for i in range(3)]
+    run = write_synthetic_run(tmp_path, models, {"addition_3digit": 3, "addition_3digit_0shot": 3}, n=300)
+    rule = {"claim": "001-28", "kind": "paired_conditions", "statement": "k=3 beats k=0 by ≥ 15 points", "tasks": ["addition_3digit_0shot", "addition_3digit"], "metric": "exact_match",
+            "params": {"baseline": "addition_3digit_0shot", "treatments": ["addition_3digit"], "min_diff": 0.15}}
+    p = tmp_path / "rules_paired.yaml"
+    p.write_text(yaml.safe_dump({"rules": [rule]}))
+    assert _verdicts(run, p)["001-28"].status == "refuted"
+
+
+class _FixedP(KindParams):
+    p: float
+
+
+@register_kind("_test_fixed_p", _FixedP)
+def _fixed_p(rule, params: _FixedP, data) -> Outcome:  # type: ignore[no-untyped-def]
+    return Outcome("supported", ["fixed"], p_value=params.p)
+
+
+def test_benjamini_hochberg_turns_marginal_verdicts_inconclusive(ladder_run: Path, tmp_path: Path) -> None:
+    ps = {"000-12": 0.001, "000-24": 0.04, "000-25": 0.045, "000-26": 0.9}
+    rules = [{"claim": c, "kind": "_test_fixed_p", "statement": "s", "tasks": ["addition_3digit"], "metric": "exact_match", "params": {"p": p}, "requirements": {"min_items": 1}} for c, p in ps.items()]
+    f = tmp_path / "rules_bh.yaml"
+    f.write_text(yaml.safe_dump({"rules": rules}))
+    v = _verdicts(ladder_run, f)
+    assert v["000-12"].status == "supported" and v["000-12"].q_value == pytest.approx(0.004)
+    # 0.04 and 0.045 are < 0.05 raw, but BH q = 0.06 over 4 tests
+    for cid in ("000-24", "000-25", "000-26"):
+        assert v[cid].status == "inconclusive" and "Benjamini" in (v[cid].reason or "")

@@ -1,0 +1,62 @@
+"""The HTML report in a real browser: headless Debian Chromium renders it, the verdict table and
+every embedded plot must come out, and a screenshot is taken (kept under the test's tmp dir)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageStat
+
+from harness.claims.synthetic import DEFAULT_LADDER, DEFAULT_TASKS, write_synthetic_run
+from harness.cli import main
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    exe = shutil.which("chromium")
+    if exe is None:  # CI machines start without it: install Debian's package (scripts/install_browser.sh)
+        subprocess.run(["bash", "scripts/install_browser.sh"], check=True, timeout=900)
+        exe = shutil.which("chromium")
+    assert exe, "chromium is not installed and scripts/install_browser.sh could not install it"
+    return exe
+
+
+def _run_chromium(exe: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
+
+
+def test_html_report_renders_in_headless_chromium(chromium: str, tmp_path: Path) -> None:
+    run = write_synthetic_run(tmp_path / "run", DEFAULT_LADDER, DEFAULT_TASKS, n=100)
+    assert main(["report", str(run)]) == 0
+    report = run / "report"
+    html = (report / "report.html").resolve()
+    n_plots = len(list((report / "plots").glob("*.png")))
+    n_verdicts = len(json.loads((report / "verdicts.json").read_text()))
+    assert n_plots >= 3 and n_verdicts >= 10
+
+    dom = _run_chromium(chromium, tmp_path / "p1", "--virtual-time-budget=5000", "--dump-dom", html.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    body = re.search(r"<body[^>]*>", dom.stdout)
+    assert body, dom.stdout[:500]
+    assert f'data-images-ok="{n_plots}/{n_plots}"' in body.group(0), body.group(0)  # every plot decoded
+    assert f'data-verdict-rows="{n_verdicts}/{n_verdicts}"' in body.group(0), body.group(0)  # every verdict row laid out
+    assert 'data-claim="004-13" data-status="refuted"' in dom.stdout
+    assert "目前這一能力通常" in dom.stdout  # the Chinese quote survives into the DOM
+
+    shot = tmp_path / "report.png"
+    res = _run_chromium(chromium, tmp_path / "p2", "--window-size=1280,2400", f"--screenshot={shot}", html.as_uri())
+    assert res.returncode == 0 and shot.exists(), res.stderr[-2000:]
+    img = Image.open(shot).convert("L")
+    assert img.size == (1280, 2400)
+    stat = ImageStat.Stat(img)
+    assert stat.stddev[0] > 20  # not a blank page: text, table borders and plots
+    colours = Image.open(shot).convert("RGB").resize((320, 600)).getcolors(maxcolors=1_000_000) or []
+    assert len(colours) > 200  # the plots' coloured lines and the verdict row backgrounds

@@ -25,6 +25,7 @@ from harness.report.html import Figure, HtmlTable, ReportPage, render_html
 from harness.report.plots import conditions_plot, scaling_plot
 from harness.report.tables import PCT, _metric_order, _params, write_tables
 from harness.report.verdicts import render_verdicts_markdown
+from harness.stats.power import mde_proportion, resolution, zero_check
 
 log = logging.getLogger(__name__)
 HIDDEN = {"digit_errors", "answer_len", "gold_tokens"}
@@ -77,9 +78,12 @@ def build_figures(agg: Aggregate, specs: dict[str, TaskSpec], anchors_path: str 
         if out is None:
             continue
         name = Path(src).stem
-        png = conditions_plot(agg, tasks, out, f"{name}: conditions side by side ({out})")
-        if png:
-            figs.append(Figure(f"conditions_{name}", f"{name} conditions", f"Tasks of {Path(src).parent.name}/{Path(src).name} side by side per model ({out}, 95% CI).", png))
+        for k in range(0, len(tasks), 8):  # at most 8 conditions per chart, or the bars get unreadable
+            part = tasks[k : k + 8]
+            suffix = "" if len(tasks) <= 8 else f"_{k // 8 + 1}"
+            png = conditions_plot(agg, part, out, f"{name}{suffix}: conditions side by side ({out})")
+            if png:
+                figs.append(Figure(f"conditions_{name}{suffix}", f"{name} conditions", f"Tasks of {Path(src).parent.name}/{Path(src).name} side by side per model ({out}, 95% CI).", png))
     return figs
 
 
@@ -107,6 +111,31 @@ def anchor_lines(agg: Aggregate, anchors_path: str = DEFAULT_ANCHORS) -> list[st
         ours = [f"{m.model_id} ({_params(m.params)}) {e.fmt(pct=True)}" for m in agg.models if (e := agg.get(m.name, task, "exact_match")) is not None]
         lines.append(f"{task} — {' '.join(a.notes)} Ours (exact match): {'; '.join(ours) or '—'}.")
     return lines
+
+
+def power_table(agg: Aggregate, specs: dict[str, TaskSpec]) -> HtmlTable:
+    """Resolution and power of each (model, task) cell's primary 0/1 metric at the N used."""
+    rows, warnings = [], 0
+    for task in agg.tasks:
+        out = primary_output(agg, task, specs.get(task))
+        if out is None or OUTPUT_KINDS.get(out) != "binary":
+            continue
+        for m in agg.models:
+            recs = agg.records.get((m.name, task))
+            e = agg.get(m.name, task, out)
+            if not recs or e is None or e.n == 0:
+                continue
+            lens = [r.scores.get("answer_len") or r.scores.get("gold_tokens") for r in recs]
+            L = float(sum(x for x in lens if x) / max(1, sum(1 for x in lens if x))) or 1.0
+            hits = int(round(e.mean * e.n))
+            z = zero_check(hits, e.n, L)
+            warnings += z.warning is not None
+            rows.append([f"{m.model_id} · {task}", out, str(e.n), f"{L:.1f}", f"{100 * resolution(e.n, L):.2f}%", f"{hits}/{e.n}",
+                         f"{100 * z.upper:.1f}%", f"{100 * mde_proportion(e.n, e.mean, two_sample=True):.1f} pts", z.warning or ""])
+    note = ("Resolution = 1/(N·L): the smallest per-token rate one can see. Upper bound: the true rate a 0/N (or k/N) result cannot exclude (95%). "
+            "MDE: the smallest difference from this rate a two-sided test between two conditions of N items each detects with 80% power at α = 0.05."
+            + (f" {warnings} cell(s) read 0% only because N is small." if warnings else ""))
+    return HtmlTable("Resolution and power at the N used", ["cell", "metric", "N", "L", "resolution 1/(N·L)", "hits", "95% upper bound", "MDE (2 conditions)", "warning"], rows, note)
 
 
 def linked_claims(agg: Aggregate, specs: dict[str, TaskSpec]) -> dict[str, list[str]]:
@@ -146,9 +175,12 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, title: 
     md += [f"![{f.title}](plots/{f.name}.png)\n\n*{f.caption}*\n" for f in figs]
     if anchors:
         md += ["## Published numbers beside ours", "", *[f"- {a}" for a in anchors], ""]
+    pw = power_table(agg, specs)
+    if pw.rows:
+        md += [f"## {pw.title}", "", pw.note, "", "| " + " | ".join(pw.header) + " |", "|" + "---|" * len(pw.header), *["| " + " | ".join(r) + " |" for r in pw.rows], ""]
     md += ["## Tables", "", "Per-task comparison tables across model sizes, the emergence diagnostics and provenance: [table.md](table.md) (CSV: [table.csv](table.csv)).", ""]
     (out / "report.md").write_text("\n".join(md), encoding="utf-8")
     prov = [f"{k[0]} · {k[1]}: {m.n_done}/{m.n_items} items, seed {m.seed}, task {m.task_hash}, {m.device} ({m.dtype}), git {(m.git_commit or '—')[:12]}" for k, m in sorted(agg.metas.items())]
-    page = ReportPage(title, subtitle, verdicts, html_tables(agg), figs, anchors, prov)
+    page = ReportPage(title, subtitle, verdicts, [*html_tables(agg), *([pw] if pw.rows else [])], figs, anchors, prov)
     (out / "report.html").write_text(render_html(page), encoding="utf-8")
     return [*paths, out / "verdicts.json", out / "report.md", out / "report.html", *(plot_dir / f"{f.name}.png" for f in figs)]

@@ -96,3 +96,9 @@ def test_benjamini_hochberg_turns_marginal_verdicts_inconclusive(ladder_run: Pat
     # 0.04 and 0.045 are < 0.05 raw, but BH q = 0.06 over 4 tests
     for cid in ("000-24", "000-25", "000-26"):
         assert v[cid].status == "inconclusive" and "Benjamini" in (v[cid].reason or "")
+
+
+def test_zero_successes_are_never_above_chance(tmp_path: Path) -> None:
+    run = write_synthetic_run(tmp_path, [SynthModel("dead", 10**8, "d", 0.0)], {"addition_3digit": 3}, n=120)
+    v = _verdicts(run)["004-13"]
+    assert v.status == "inconclusive" and "no model clearly above chance" in v.evidence[0]

@@ -23,8 +23,9 @@ def level(rule, p: LevelParams, data: RuleData) -> Outcome:  # type: ignore[no-u
     for task in data.tasks:
         for m, e in data.series(task, rule.metric):
             total += 1
-            claimed = e.low > p.threshold if p.direction == "above" else e.high < p.threshold
-            other = e.high < p.threshold if p.direction == "above" else e.low > p.threshold
+            eps = 1e-9  # Wilson bounds at 0/n or n/n equal the ends up to rounding
+            claimed = e.low > p.threshold + eps if p.direction == "above" else e.high < p.threshold - eps
+            other = e.high < p.threshold - eps if p.direction == "above" else e.low > p.threshold + eps
             yes += claimed
             no += other
             evidence.append(f"{task} · {m.model_id} ({fmt_params(m.params)}): {rule.metric} {e.fmt(pct=e.kind == 'binary')}, n={e.n} → "

@@ -31,7 +31,7 @@ def threshold_size(rule, p: ThresholdParams, data: RuleData) -> Outcome:  # type
                 lo = wilson_ci(int(round(e.mean * e.n)), e.n, alpha)[0]
             else:
                 lo = e.mean - p.z * se_of(e)
-            if lo > p.chance:
+            if lo > p.chance + 1e-9 and e.mean > p.chance:  # (a Wilson bound at 0/n is 0 up to rounding)
                 first = (m, e, lo)
                 break
         thresholds[task] = first

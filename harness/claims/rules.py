@@ -118,6 +118,13 @@ def validate_rules(rules: list[Rule], task_dir: str | Path = "tasks", catalogue_
             if not hits:
                 problems.append(f"{where}: task {pat!r} does not exist")
             names += hits
+        from harness.claims.kinds import params_of
+
+        for t in params_of(r).tasks():
+            if t not in tasks:
+                problems.append(f"{where}: params name task {t!r}, which does not exist")
+            elif t not in names:
+                problems.append(f"{where}: params name task {t!r}, which is not among the rule's tasks")
         produced = {out for n in names for m in tasks[n].metrics for out in METRICS[m].outputs}
         for metric in r.metrics_used():
             if metric not in OUTPUT_KINDS:

@@ -43,6 +43,19 @@ class Aggregate:
         return None
 
 
+def _registry_info(model: str) -> ModelInfo:
+    """Model facts from configs/models.yaml when a run has no meta for the model yet (params 0 if unknown)."""
+    try:
+        from harness.config import load_model_registry
+
+        spec = load_model_registry().models.get(model)
+    except Exception:  # noqa: BLE001 - the report must still render from records alone
+        spec = None
+    if spec is None:
+        return ModelInfo(model, model, 0, "?", False)
+    return ModelInfo(model, spec.display_name, spec.params, spec.family, spec.instruct)
+
+
 def aggregate(root: str) -> Aggregate:
     load_all()
     store = ResultStore(root)
@@ -54,7 +67,8 @@ def aggregate(root: str) -> Aggregate:
     for (model, _task), meta in metas.items():
         models[model] = ModelInfo(model, meta.model_id, meta.model_params, meta.model_family, meta.model_instruct)
     for model, _task in records:
-        models.setdefault(model, ModelInfo(model, model, 0, "?", False))
+        if model not in models:  # a run still in progress has records before its meta
+            models[model] = _registry_info(model)
     ordered = sorted(models.values(), key=lambda m: (m.params, m.name))
     tasks = sorted({t for _, t in records})
     cells = []

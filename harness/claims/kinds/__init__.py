@@ -28,6 +28,10 @@ class KindParams(BaseModel):
         """Metric outputs besides the rule's `metric` that this kind reads (validated to exist)."""
         return []
 
+    def tasks(self) -> list[str]:
+        """Task names named inside the params (validated to exist and to be among the rule's tasks)."""
+        return []
+
 
 @dataclass
 class Outcome:

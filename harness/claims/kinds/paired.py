@@ -18,12 +18,25 @@ from harness.stats.paired import paired_compare
 
 
 class PairedParams(KindParams):
-    baseline: str
-    treatments: list[str]
+    baseline: str | None = None
+    treatments: list[str] = []
+    pairs: list[tuple[str, str]] = []  # (baseline, treatment) pairs, for several task families in one rule
     direction: Literal["increase", "decrease"] = "increase"
     min_diff: float = 0.0  # a treatment must move the metric by at least this much to count
     alpha: float = 0.05
-    quantifier: Literal["all", "most"] = "most"
+    quantifier: Literal["all", "most", "any"] = "most"  # cells with the effect needed to support
+    refute_quantifier: Literal["all", "most"] = "most"  # cells without it needed to refute
+    largest_only: bool = False  # only each task's largest model counts ("for the larger models")
+
+    def all_pairs(self) -> list[tuple[str, str]]:
+        return [*((self.baseline, t) for t in self.treatments if self.baseline), *self.pairs]
+
+    def tasks(self) -> list[str]:
+        return sorted({t for pair in self.all_pairs() for t in pair})
+
+    def model_post_init(self, _ctx: object) -> None:
+        if not self.all_pairs():
+            raise ValueError("give `baseline` and `treatments`, or `pairs`")
 
 
 @register_kind("paired_conditions", PairedParams)
@@ -34,15 +47,15 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
     sign = 1.0 if p.direction == "increase" else -1.0
     binary = OUTPUT_KINDS.get(rule.metric) == "binary"
     evidence, wins, nulls, one_sided = [], 0, 0, []
-    for m in data.models:
-        base = data.cell(m.name, p.baseline)
-        for t in p.treatments:
-            treat = data.cell(m.name, t)
+    for b, t in p.all_pairs():
+        ran = [m for m in data.models if data.cell(m.name, b) and data.cell(m.name, t)]
+        for m in ran[-1:] if p.largest_only else ran:
+            base, treat = data.cell(m.name, b), data.cell(m.name, t)
             if base is None or treat is None:
                 continue
             r = paired_compare(base.by_item(rule.metric), treat.by_item(rule.metric), binary)
             if r.n == 0:
-                evidence.append(f"{m.model_id}: {p.baseline} and {t} share no items")
+                evidence.append(f"{m.model_id}: {b} and {t} share no items")
                 continue
             d = sign * r.diff
             lo, hi = sorted((sign * r.low, sign * r.high))
@@ -51,15 +64,15 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
             wins += win
             nulls += null
             one_sided.append(r.p_value / 2 if d > 0 else 1 - r.p_value / 2)
-            evidence.append(f"{m.model_id} ({fmt_params(m.params)}): {t} − {p.baseline} = {100 * r.diff:+.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}], "
+            evidence.append(f"{m.model_id} ({fmt_params(m.params)}): {t} − {b} = {100 * r.diff:+.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}], "
                             f"{r.test} p={r.p_value:.3g}, n={r.n} paired items" + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else ""))
     k = len(one_sided)
     if k == 0:
-        return Outcome("inconclusive", evidence, reason=f"no model ran both {p.baseline} and one of {p.treatments}")
+        return Outcome("inconclusive", evidence, reason=f"no model ran both conditions of any pair {p.all_pairs()}")
     p_comb = float(combine_pvalues([min(max(x, 1e-300), 1.0) for x in one_sided], method="fisher").pvalue)
-    need = k if p.quantifier == "all" else k // 2 + 1
+    need = {"all": k, "most": k // 2 + 1, "any": 1}[p.quantifier]
     if wins >= need:
         return Outcome("supported", evidence, p_value=p_comb)
-    if nulls >= k // 2 + 1:
+    if nulls >= (k if p.refute_quantifier == "all" else k // 2 + 1):
         return Outcome("refuted", evidence)
     return Outcome("inconclusive", evidence, reason=f"{wins}/{k} cells show the claimed effect, {nulls}/{k} show none: too few either way at this N", p_value=p_comb)

@@ -102,3 +102,20 @@ def test_zero_successes_are_never_above_chance(tmp_path: Path) -> None:
     run = write_synthetic_run(tmp_path, [SynthModel("dead", 10**8, "d", 0.0)], {"addition_3digit": 3}, n=120)
     v = _verdicts(run)["004-13"]
     assert v.status == "inconclusive" and "no model clearly above chance" in v.evidence[0]
+
+
+def test_paired_relative_gain_and_absent_effect_rules(tmp_path: Path) -> None:
+    models = [SynthModel("small", 10**8, "f", 0.8, zero_shot_penalty=0.3), SynthModel("big", 10**9, "f", 0.9, zero_shot_penalty=0.3)]
+    run = write_synthetic_run(tmp_path, models, {"addition_3digit": 3, "addition_3digit_0shot": 3}, n=300)
+    base = {"claim": "003-09", "kind": "paired_conditions", "statement": "s", "tasks": ["addition_3digit_0shot", "addition_3digit"], "metric": "exact_match"}
+    rules = [
+        {**base, "id": "absent", "params": {"pairs": [["addition_3digit_0shot", "addition_3digit"]], "max_params": 1.6e8, "quantifier": "any", "effect_means": "refutes"}},
+        {**base, "id": "rel-ok", "claim": "003-07", "params": {"baseline": "addition_3digit_0shot", "treatments": ["addition_3digit"], "relative_min": 0.3, "quantifier": "all"}},
+        {**base, "id": "rel-high", "claim": "003-26", "params": {"baseline": "addition_3digit_0shot", "treatments": ["addition_3digit"], "relative_min": 50.0, "refute_relative_below": 60.0}},
+    ]
+    f = tmp_path / "rules_rel.yaml"
+    f.write_text(yaml.safe_dump({"rules": rules}))
+    v = _verdicts(run, f)
+    assert v["absent"].status == "refuted" and len(v["absent"].evidence) == 1  # only the ≤ 160M model counts
+    assert v["rel-ok"].status == "supported"
+    assert v["rel-high"].status == "refuted"  # a real gain, but far below a 50× ratio

@@ -27,6 +27,10 @@ class PairedParams(KindParams):
     quantifier: Literal["all", "most", "any"] = "most"  # cells with the effect needed to support
     refute_quantifier: Literal["all", "most"] = "most"  # cells without it needed to refute
     largest_only: bool = False  # only each task's largest model counts ("for the larger models")
+    max_params: float | None = None  # only models up to this size count ("at ≤ 160M")
+    relative_min: float | None = None  # an effect also needs (treatment / baseline − 1) ≥ this, in the claimed direction
+    refute_relative_below: float | None = None  # "no effect" also when the relative change is below this
+    effect_means: Literal["supports", "refutes"] = "supports"  # for claims that an effect should be absent
 
     def all_pairs(self) -> list[tuple[str, str]]:
         return [*((self.baseline, t) for t in self.treatments if self.baseline), *self.pairs]
@@ -42,13 +46,15 @@ class PairedParams(KindParams):
 @register_kind("paired_conditions", PairedParams)
 def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type: ignore[no-untyped-def]
     """Supported when the treatment moves the metric in the claimed direction significantly in
-    all / most (model, treatment) cells; refuted when most cells show no such effect (the
-    difference's 95% CI stays below `min_diff`, or it goes the other way significantly)."""
+    all / most / any (model, treatment) cells; refuted when most (or all) cells show no such effect
+    (the difference's 95% CI stays below `min_diff`, it goes the other way significantly, or the
+    relative change is below `refute_relative_below`). `effect_means: refutes` swaps the two, for
+    claims that an effect should be absent (e.g. no in-context learning in small models)."""
     sign = 1.0 if p.direction == "increase" else -1.0
     binary = OUTPUT_KINDS.get(rule.metric) == "binary"
     evidence, wins, nulls, one_sided = [], 0, 0, []
     for b, t in p.all_pairs():
-        ran = [m for m in data.models if data.cell(m.name, b) and data.cell(m.name, t)]
+        ran = [m for m in data.models if data.cell(m.name, b) and data.cell(m.name, t) and (p.max_params is None or m.params <= p.max_params)]
         for m in ran[-1:] if p.largest_only else ran:
             base, treat = data.cell(m.name, b), data.cell(m.name, t)
             if base is None or treat is None:
@@ -59,20 +65,23 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
                 continue
             d = sign * r.diff
             lo, hi = sorted((sign * r.low, sign * r.high))
-            win = d > 0 and r.p_value < p.alpha and d >= p.min_diff
-            null = (not win) and (hi < max(p.min_diff, 1e-12) or (d < 0 and r.p_value < p.alpha))
+            rel = sign * (r.mean_b / r.mean_a - 1) if r.mean_a > 0 else (float("inf") if d > 0 else 0.0)
+            win = d > 0 and r.p_value < p.alpha and d >= p.min_diff and (p.relative_min is None or rel >= p.relative_min)
+            null = (not win) and (hi < max(p.min_diff, 1e-12) or (d < 0 and r.p_value < p.alpha)
+                                  or (p.refute_relative_below is not None and rel < p.refute_relative_below))
             wins += win
             nulls += null
             one_sided.append(r.p_value / 2 if d > 0 else 1 - r.p_value / 2)
             evidence.append(f"{m.model_id} ({fmt_params(m.params)}): {t} − {b} = {100 * r.diff:+.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}], "
-                            f"{r.test} p={r.p_value:.3g}, n={r.n} paired items" + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else ""))
+                            f"relative {100 * (r.mean_b / r.mean_a - 1) if r.mean_a > 0 else float('nan'):+.0f}%, {r.test} p={r.p_value:.3g}, n={r.n} paired items" + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else ""))
     k = len(one_sided)
     if k == 0:
         return Outcome("inconclusive", evidence, reason=f"no model ran both conditions of any pair {p.all_pairs()}")
     p_comb = float(combine_pvalues([min(max(x, 1e-300), 1.0) for x in one_sided], method="fisher").pvalue)
     need = {"all": k, "most": k // 2 + 1, "any": 1}[p.quantifier]
+    effect, none = ("supported", "refuted") if p.effect_means == "supports" else ("refuted", "supported")
     if wins >= need:
-        return Outcome("supported", evidence, p_value=p_comb)
+        return Outcome(effect, evidence, p_value=p_comb)
     if nulls >= (k if p.refute_quantifier == "all" else k // 2 + 1):
-        return Outcome("refuted", evidence)
+        return Outcome(none, evidence)
     return Outcome("inconclusive", evidence, reason=f"{wins}/{k} cells show the claimed effect, {nulls}/{k} show none: too few either way at this N", p_value=p_comb)

@@ -71,6 +71,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_archive(args: argparse.Namespace) -> int:
+    from harness.store import ResultStore
+
+    for p in ResultStore(args.output_dir).archive():
+        console.print(f"archived {p}")
+    return 0
+
+
 # ------------------------------------------------------------------ models
 def cmd_models(args: argparse.Namespace) -> int:
     from harness.config import load_model_registry
@@ -141,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", help="folder for the report (default: <output_dir>/report)")
     rep.add_argument("--title")
     rep.set_defaults(fn=cmd_report)
+
+    a = sub.add_parser("archive", help="gzip a finished run's record files (how reference results are committed)")
+    a.add_argument("output_dir")
+    a.set_defaults(fn=cmd_archive)
 
     m = sub.add_parser("models", help="list the model registry or install the offline CPU ladder")
     m.add_argument("action", choices=["list", "install"])

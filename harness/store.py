@@ -2,13 +2,17 @@
 
 Resume key = (model, task hash, item id, item hash): a rerun skips what is already recorded, and a
 changed task (new hash) moves the old file aside instead of mixing results. A line cut off by a
-kill is dropped on the next open.
+kill is dropped on the next open. Finished record files may be archived as `<task>.jsonl.gz`
+(that is how reference results are committed); they are read transparently and unpacked again
+if the run is resumed.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -31,9 +35,13 @@ class ResultStore:
 
     @staticmethod
     def _iter(path: Path) -> Iterator[ItemRecord]:
+        gz = path.with_name(path.name + ".gz")
+        if not path.exists() and gz.exists():
+            path = gz
         if not path.exists():
             return
-        with path.open(encoding="utf-8") as f:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as f:
             for line in f:
                 if line.strip():
                     try:
@@ -42,8 +50,20 @@ class ResultStore:
                         continue  # a torn final line from a killed run
 
     def iter_all(self) -> Iterator[ItemRecord]:
-        for path in sorted((self.root / "records").glob("*/*.jsonl")):
+        paths = {p.with_suffix("") if p.suffix == ".gz" else p for p in (self.root / "records").glob("*/*.jsonl*")}
+        for path in sorted(p for p in paths if ".stale-" not in p.name):
             yield from self._iter(path)
+
+    def archive(self) -> list[Path]:
+        """Gzip every finished record file (for committing reference results); returns the archives."""
+        out = []
+        for path in sorted((self.root / "records").glob("*/*.jsonl")):
+            gz = path.with_name(path.name + ".gz")
+            with path.open("rb") as src, gzip.GzipFile(gz, "wb", mtime=0) as dst:
+                shutil.copyfileobj(src, dst)
+            path.unlink()
+            out.append(gz)
+        return out
 
     def metas(self) -> list[RunMeta]:
         return [RunMeta.model_validate_json(p.read_text()) for p in sorted((self.root / "records").glob("*/*.meta.json"))]
@@ -53,6 +73,11 @@ class ResultStore:
         """Open (model, task) for appending; return {item_id: item_hash} already done."""
         path = self.records_path(model, task)
         path.parent.mkdir(parents=True, exist_ok=True)
+        gz = path.with_name(path.name + ".gz")
+        if not path.exists() and gz.exists():  # resuming an archived run: unpack it first
+            with gzip.open(gz, "rb") as src, path.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            gz.unlink()
         if not path.exists():
             return {}
         self._drop_torn_tail(path)

@@ -132,3 +132,15 @@ def test_changed_task_does_not_mix_with_old_records(tmp_path: Path) -> None:
     recs = ResultStore(tmp_path).read("fake-big", TASK.name)
     assert {r.task_hash for r in recs} == {changed.hash}
     assert list((tmp_path / "records/fake-big").glob("*.stale-*.jsonl"))
+
+
+def test_archived_records_are_read_and_resumed(tmp_path: Path) -> None:
+    _run(tmp_path, CountingFactory(), models=("fake-big",), limit=8)
+    before = aggregate(str(tmp_path)).get("fake-big", TASK.name, "exact_match")
+    store = ResultStore(tmp_path)
+    assert [p.name for p in store.archive()] == ["addition_3digit.jsonl.gz"]
+    assert aggregate(str(tmp_path)).get("fake-big", TASK.name, "exact_match") == before
+    factory = CountingFactory()
+    _run(tmp_path, factory, models=("fake-big",), limit=12)  # resume from the archive: 4 new items
+    assert factory.generated["fake-big"] == 4
+    assert len(ResultStore(tmp_path).read("fake-big", TASK.name)) == 12

@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
-from scipy.stats import norm
+import math
 
 from harness.claims.data import RuleData, fmt_params, se_of
 from harness.claims.kinds import KindParams, Outcome, register_kind
 from harness.metrics import OUTPUT_KINDS
-from harness.stats.intervals import wilson_ci
 
 
 class ThresholdParams(KindParams):
     chance: float = 0.0
-    z: float = 3.0  # "clearly above chance" = lower bound at z sigma (Wilson for 0/1 metrics) above chance
+    z: float = 3.0  # "clearly above chance" = mean − z·SE above chance (SE = √(p(1−p)/N) for 0/1 metrics)
     claimed_min_params: float = 1e10  # the claim: nothing clearly above chance below this size
     refute_at_or_below: float = 2e9  # clearly above chance at or below this size refutes the claim
 
 
 @register_kind("threshold_size", ThresholdParams)
 def threshold_size(rule, p: ThresholdParams, data: RuleData) -> Outcome:  # type: ignore[no-untyped-def]
-    """Per task: the smallest model whose z-sigma lower bound exceeds chance. Refuted if on any task
+    """Per task: the smallest model whose accuracy exceeds chance by more than z standard errors. Refuted if on any task
     that happens at or below `refute_at_or_below`; supported if on every task nothing below
     `claimed_min_params` is above chance and a model at least that large is."""
-    alpha = 2 * float(norm.sf(p.z))
     evidence, thresholds = [], {}
     for task in data.tasks:
         first = None
         for m, e in data.series(task, rule.metric):
-            if OUTPUT_KINDS.get(rule.metric) == "binary":
-                lo = wilson_ci(int(round(e.mean * e.n)), e.n, alpha)[0]
+            if OUTPUT_KINDS.get(rule.metric) == "binary":  # the catalogue's definition: p > chance + z·SE
+                lo = e.mean - p.z * math.sqrt(e.mean * (1 - e.mean) / e.n)
             else:
                 lo = e.mean - p.z * se_of(e)
             if lo > p.chance + 1e-9 and e.mean > p.chance:  # (a Wilson bound at 0/n is 0 up to rounding)
@@ -37,7 +35,7 @@ def threshold_size(rule, p: ThresholdParams, data: RuleData) -> Outcome:  # type
         thresholds[task] = first
         if first:
             m, e, lo = first
-            evidence.append(f"{task}: first clearly above chance ({p.z:g}σ lower bound {100 * lo:.1f}% > {100 * p.chance:g}%) at {m.model_id} ({fmt_params(m.params)}): {e.fmt(pct=True)}, n={e.n}")
+            evidence.append(f"{task}: first clearly above chance (mean − {p.z:g}·SE = {100 * lo:.1f}% > chance {100 * p.chance:g}%) at {m.model_id} ({fmt_params(m.params)}): {e.fmt(pct=True)}, n={e.n}")
         else:
             ser = data.series(task, rule.metric)
             top = ser[-1] if ser else None

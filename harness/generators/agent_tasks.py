@@ -16,7 +16,7 @@ from harness.tools.kb import build_kb, chain, question
 class MultiHopParams(GeneratorParams):
     hops: int = Field(2, ge=1, le=6)
     kb_seed: int = Field(7, description="seed of the generated knowledge base")
-    slack_steps: int = Field(2, ge=0, le=10, description="steps allowed beyond one lookup per hop plus the answer")
+    slack_steps: int = Field(1, ge=0, le=10, description="steps allowed beyond one lookup per hop plus the answer")
 
 
 @register_generator("kb_multihop", MultiHopParams)
@@ -48,7 +48,7 @@ _OTHER = ["/proj/README.md", "/proj/main.py", "/proj/notes.txt", "/proj/data.csv
 class FileCleanupParams(GeneratorParams):
     actions: int = Field(2, ge=1, le=16, description="required delete/move actions (k)")
     protected: int = Field(2, ge=0, le=4, description=".tmp files listed in KEEP.txt (must not be deleted)")
-    slack_steps: int = Field(2, ge=0, le=10)
+    slack_steps: int = Field(1, ge=0, le=10, description="steps allowed beyond list + read KEEP.txt + k actions + the answer")
 
 
 CLEANUP_INSTRUCTION = (

@@ -24,6 +24,7 @@ from harness.hashing import derive_seed
 from harness.prompts.render import RenderedPrompt
 from harness.solvers.base import SolverOutput, register_solver
 from harness.tools import Call, build_sandbox, execute, extract_calls, get_tools
+from harness.tools.calls import Extraction, to_call
 from harness.tools.protocol import STOPS, Conversation, Mode, supports_native_tools
 
 MALFORMED_MSG = 'Error: could not parse your tool call. Use <tool_call>{"name": "TOOL_NAME", "arguments": {...}}</tool_call>'
@@ -56,7 +57,9 @@ def agent(task: TaskSpec, items: list[Item], prompts: list[RenderedPrompt], back
     convs, sandboxes, trajs, budgets = [], [], [], []
     for it, p, tools in zip(items, prompts, tool_lists):
         mode = _mode(params, p, backend, bool(tools))
-        convs.append(Conversation.start(mode, tools, p.prompt, p.messages))
+        conv = Conversation.start(mode, tools, p.prompt, p.messages)
+        conv.string_arguments = backend.info.backend == "openai"
+        convs.append(conv)
         sandboxes.append(build_sandbox(it.meta.get("sandbox")))
         trajs.append([{"role": "meta", "mode": mode, "tools": [t.name for t in tools]}])
         budgets.append(int(it.meta.get("max_steps", params.max_steps)))
@@ -83,15 +86,13 @@ def agent(task: TaskSpec, items: list[Item], prompts: list[RenderedPrompt], back
         for i, gen in zip(active, gens):
             n_tokens[i] += gen.n_tokens
             tools = {t.name: t for t in tool_lists[i]}
-            if gen.tool_calls:  # a server that parses calls itself
-                from harness.tools.calls import Extraction, to_call
-
+            if not tools:  # the no-tool arm: whatever it writes is the answer
+                ex = Extraction(text=gen.text.strip())
+            elif gen.tool_calls:  # a server that parses calls itself
                 parsed = [to_call(tc) for tc in gen.tool_calls]
                 ex = Extraction([c for c in parsed if c], [str(tc) for tc, c in zip(gen.tool_calls, parsed) if c is None], gen.text.strip())
             else:
-                ex = extract_calls(gen.text, tuple(tools)) if tools else extract_calls("")
-                if not tools:
-                    ex.text = gen.text.strip()
+                ex = extract_calls(gen.text, tuple(tools))
             calls = ex.calls[: params.max_calls_per_step]
             trajs[i].append({"role": "assistant", "step": step, "content": gen.text, "calls": [c.as_dict() for c in calls],
                              "malformed": ex.malformed, "finish_reason": gen.finish_reason, "error": gen.error})

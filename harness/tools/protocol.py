@@ -2,7 +2,8 @@
 
 - `native`: the model's own tool-calling chat template (`tools=` JSON schemas; Qwen2.5 and other
   Hermes-style templates emit `<tool_call>{...}</tool_call>`); assistant turns are stored with
-  `tool_calls` (arguments as dicts, the transformers convention) and results as `role: tool`.
+  `tool_calls` (arguments as dicts, the transformers convention; JSON strings for an OpenAI-compatible
+  server) and results as `role: tool` with the call's id.
 - `json`: chat models without a tool template get the documented protocol below in the system
   message; results come back as user turns "Observation: ...".
 - `completion`: base models get the same protocol as a plain-text transcript
@@ -60,6 +61,8 @@ class Conversation:
     messages: list[dict[str, Any]] = field(default_factory=list)
     text: str = ""
     n_calls: int = 0
+    string_arguments: bool = False  # OpenAI-style servers want `arguments` as a JSON string
+
 
     @classmethod
     def start(cls, mode: Mode, tools: list[Tool], prompt: str | None, messages: list[dict[str, Any]] | None) -> "Conversation":
@@ -91,7 +94,8 @@ class Conversation:
             tcs = []
             for c in calls:
                 self.n_calls += 1
-                tcs.append({"id": f"call_{self.n_calls}", "type": "function", "function": {"name": c.name, "arguments": c.arguments}})
+                args: Any = json.dumps(c.arguments) if self.string_arguments else c.arguments
+                tcs.append({"id": f"call_{self.n_calls}", "type": "function", "function": {"name": c.name, "arguments": args}})
             self.messages.append({"role": "assistant", "content": prose, "tool_calls": tcs})
         else:
             self.messages.append({"role": "assistant", "content": _closed(raw.strip())})

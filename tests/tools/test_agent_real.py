@@ -16,7 +16,7 @@ def _small(name: str, max_new_tokens: int):  # type: ignore[no-untyped-def]
 
 @pytest.mark.real_model
 def test_agent_loop_on_smollm2(smollm2) -> None:  # type: ignore[no-untyped-def]
-    for name, n, tokens in (("files_k1", 2, 24), ("tool_add3_calculator", 2, 16), ("fc_irrelevance", 2, 12)):
+    for name, n, tokens in (("files_k1", 1, 24), ("tool_add3_calculator", 2, 16), ("fc_irrelevance", 1, 12)):
         task = _small(name, tokens)
         items = build_items(task, task.seed, n)
         prompts = render_all(task, items, task.seed, instruct=True)

@@ -40,8 +40,8 @@ def _series(agg: Aggregate, task: str, metric: str, invert: bool = False) -> tup
         mean, low, high = (1 - e.mean, 1 - e.high, 1 - e.low) if invert else (e.mean, e.low, e.high)
         xs.append(float(m.params))
         ys.append(100 * mean)
-        lo.append(100 * (mean - low))
-        hi.append(100 * (high - mean))
+        lo.append(max(0.0, 100 * (mean - low)))  # an interval end can miss the mean by rounding (e.g. n/n)
+        hi.append(max(0.0, 100 * (high - mean)))
         ns.append(e.n)
     return xs, ys, lo, hi, ns
 
@@ -104,7 +104,7 @@ def conditions_plot(agg: Aggregate, tasks: list[str], metric: str, title: str) -
             if e is None or e.n == 0:
                 ys.append(np.nan), lo.append(0), hi.append(0)
                 continue
-            ys.append(scale * e.mean), lo.append(scale * (e.mean - e.low)), hi.append(scale * (e.high - e.mean))
+            ys.append(scale * e.mean), lo.append(max(0.0, scale * (e.mean - e.low))), hi.append(max(0.0, scale * (e.high - e.mean)))
         ax.bar(x + (i - (len(tasks) - 1) / 2) * width, ys, width, yerr=[lo, hi], capsize=2, label=t, color=COLORS[i % len(COLORS)])
     ax.set_xticks(x, [m.name for m in models], rotation=15, fontsize=8)
     ax.set_ylabel(f"{metric} ({'%, ' if scale == 100 else ''}95% CI)")

@@ -48,7 +48,8 @@ def test_html_verdict_table_links_to_quotes_and_shows_anchors(reported: Path) ->
 
 
 def test_report_on_a_partial_run_with_an_unknown_task(tmp_path: Path) -> None:
-    run = write_synthetic_run(tmp_path, [SynthModel("only", 5 * 10**8, "x", 0.6)], {"addition_2digit": 2, "mystery_task": 2}, n=50)
+    models = [SynthModel("only", 5 * 10**8, "x", 0.6), SynthModel("perfect", 10**9, "x", 1.0)]  # n/n: interval ends at the mean
+    run = write_synthetic_run(tmp_path, models, {"addition_2digit": 2, "mystery_task": 2}, n=50)
     assert main(["report", str(run)]) == 0
     verdicts = {v["rule_id"]: v["status"] for v in json.loads((run / "report" / "verdicts.json").read_text())}
     assert verdicts["001-28"] == "not run" and verdicts["004-13"] == "not run"
@@ -59,3 +60,13 @@ def test_report_on_a_partial_run_with_an_unknown_task(tmp_path: Path) -> None:
 def test_report_on_an_empty_dir_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", str(tmp_path)]) == 2
     assert "no records" in capsys.readouterr().err
+
+
+def test_claims_cli_lists_and_prints_verdicts(reported: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["claims", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "000-25" in listed and "em_vs_digit_error" in listed
+    assert main(["claims", "list", "--all"]) == 0
+    assert "004-U31" in capsys.readouterr().out
+    assert main(["claims", "verdicts", str(reported.parent)]) == 0
+    assert re.search(r"004-13\s+refuted", capsys.readouterr().out)

@@ -28,6 +28,7 @@ class TaskAnchors:
     differs: str
     points: list[AnchorPoint]  # published values at given sizes, for the plot
     notes: list[str]  # thresholds and caveats, for the table
+    threshold_params: float | None = None  # Wei et al.'s emergence size for this operation
 
 
 @lru_cache(maxsize=4)
@@ -56,4 +57,4 @@ def anchors_for(task: str, path: str = DEFAULT_ANCHORS) -> TaskAnchors | None:
         notes.append(f"{wei['note']} ({data['wei_2022']['source']})")
     if val is not None:
         notes.append(f"{t39.get('source')}: {setting} {op} = {val}% ({m.get('differs', '')}; GPT-3 few-shot is K = 50)")
-    return TaskAnchors(task, op, setting, m.get("differs", ""), points, notes)
+    return TaskAnchors(task, op, setting, m.get("differs", ""), points, notes, float(wei["params"]) if wei else None)

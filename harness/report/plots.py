@@ -77,6 +77,8 @@ def scaling_plot(agg: Aggregate, task: str, metrics: list[str], anchors: TaskAnc
     if not drawn:
         plt.close(fig)
         return None
+    if anchors and anchors.threshold_params:
+        ax.axvline(anchors.threshold_params, color="#999999", ls="-.", lw=1, label=f"Wei et al. 2022: emerges at {anchors.threshold_params / 1e9:g}B (GPT-3)")
     ax.set_xscale("log")
     ax.set_xlabel("parameters")
     ax.set_ylabel("% (95% CI)" if emergence or (pct and set(metrics) <= pct) else "value (95% CI)")

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The exact commands behind results/hallucination/report/ (CPU, 2 cores shared with six other jobs,
+# so phases run in priority order and each is resumable: rerunning skips recorded items).
+# Records go to results/hallucination/records (gitignored); tables to results/hallucination/report/.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. .venv/bin/activate
+SWEEP=configs/sweeps/cpu_hallucination.yaml
+OUT=results/hallucination
+run() { nice -n 10 harness run $SWEEP --no-progress --no-report --output-dir $OUT "$@"; }
+# phase 1: bare vs "I don't know" permission (24 items: 8 control, 8 fictional, 8 false premise) + filmography (3 actors x EN/ZH)
+for m in qwen2.5-coder-0.5b gemma3-270m smollm2-135m; do
+  run --models $m --tasks 'halluc_qa_bare,halluc_qa_idk' --limit 24
+  run --models $m --tasks halluc_filmography --limit 6
+done
+# phase 2: retrieval with / without the answer (first 16 of the same items)
+for m in qwen2.5-coder-0.5b gemma3-270m smollm2-135m; do
+  run --models $m --tasks 'halluc_qa_rag,halluc_qa_rag_noanswer' --limit 16
+done
+# phase 3: "check the premise", few-shot with abstention exemplars, imaginative vs factual (smallest models first)
+for m in smollm2-135m gemma3-270m qwen2.5-coder-0.5b; do
+  run --models $m --tasks 'halluc_qa_premise,halluc_qa_fewshot' --limit 16
+  run --models $m --tasks 'halluc_imaginative_*' --limit 8
+done
+harness report $OUT
+python scripts/halluc_tables.py $OUT

@@ -1,6 +1,6 @@
 """`harness claims list|check|verdicts`: the claims registry from the command line.
 
-    harness claims list [--all]          claims with a rule (or every catalogue id with --all)
+    harness claims list [--all]          claims with a rule or a task (or every catalogue id with --all)
     harness claims check                 validate rules against tasks, metrics and the catalogue
     harness claims verdicts RUN_DIR      print the verdicts a run supports (no files written)
 """
@@ -25,11 +25,21 @@ def cmd_claims(args: argparse.Namespace) -> int:
               + ("valid" if not problems else f"{len(problems)} problem(s)"))
         return 1 if problems else 0
     if args.action == "list":
-        ruled = {r.claim: r for r in rules}
+        from harness.config import load_tasks
+
+        served: dict[str, list[str]] = {}
+        for t in load_tasks(args.task_dir).values():
+            for cid in t.claims:
+                served.setdefault(cid, []).append(t.name)
+        ruled: dict[str, list[str]] = {}
+        for r in rules:
+            ruled.setdefault(r.claim, []).append(r.kind)
+        print(f"{'claim':8s} {'rule kind(s)':36s} {'tasks serving it':44s} title")
         for c in catalogue.claims:
-            if args.all or c.id in ruled:
-                r = ruled.get(c.id)
-                print(f"{c.id}  {(r.kind if r else '—'):20s} {', '.join(r.tasks) if r else '':50.50s}  {c.title}")
+            if args.all or c.id in ruled or c.id in served:
+                kinds = ", ".join(ruled.get(c.id, [])) or ("no rule yet" if c.id in served else "—")
+                tasks = ", ".join(served.get(c.id, [])) or "—"
+                print(f"{c.id:8s} {kinds:36.36s} {tasks:44.44s} {c.title}")
         if args.all:
             for u in catalogue.untestable:
                 print(f"{u.id}  {'untestable':20s} {u.lines:50.50s}  {u.reason}")

@@ -95,6 +95,9 @@ def emergence_shape(rule, p: ShapeParams, data: RuleData) -> Outcome:  # type: i
         evidence.append(f"{task} ({sharp['sizes']} sizes): " + "; ".join([desc(rule.metric, sharp), *(desc(k, v) for k, v in smooth.items())]) + floor_note + f" → {', '.join(sorted(preds)) or 'no predicate holds'}")
     if not per_task:
         return Outcome("inconclusive", evidence, reason="no task has records for ≥ 3 model sizes")
+    families = sorted({m.family for m in data.models})
+    if len(families) > 1:
+        evidence.append(f"note: the sizes come from {len(families)} families ({', '.join(families)}); a curve across families mixes training recipes, so a jump may be a family difference")
     p_val = float(2 * norm.sf(max(abs(z) for z in zs))) if zs else None
     refuted = [t for t, s in per_task.items() if any(set(alt) <= s for alt in p.refutes_if)]
     supported = all(any(set(alt) <= s for alt in p.supports_if) for s in per_task.values())

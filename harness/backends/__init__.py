@@ -25,11 +25,11 @@ def load_backend(kind: str, spec: ModelSpec | None, options: dict[str, Any] | No
         loc = resolve_model(spec)
         return HFBackend(loc.pop("model_path"), **loc, **options)
     if kind == "vllm":
-        from harness.backends.vllm import VLLMBackend  # type: ignore[import-not-found]
+        from harness.backends.vllm import load_vllm
         from harness.weights import resolve_model
 
         loc = resolve_model(spec)
-        return VLLMBackend(loc.pop("model_path"), **loc, **options)
+        return load_vllm(loc.pop("model_path"), **loc, **options)  # type: ignore[no-any-return]
     if kind == "openai":
         from harness.backends.openai import OpenAIBackend  # type: ignore[import-not-found]
 

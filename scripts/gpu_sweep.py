@@ -1,0 +1,261 @@
+#!/usr/bin/env python
+"""Run a GPU sweep (vLLM) after printing an estimate of time and GPU memory for every run.
+
+    python scripts/gpu_sweep.py configs/sweeps/gpu_claims.yaml --dry-run          # estimates only
+    python scripts/gpu_sweep.py configs/sweeps/gpu_claims.yaml                    # estimates, then run
+    python scripts/gpu_sweep.py SWEEP --shard 1/4 --output-dir out/shard1         # one of 4 GPUs/nodes
+    python scripts/gpu_sweep.py --merge out/merged out/shard0 out/shard1 ...      # one store again
+
+Estimates are rules of thumb that need no model config (documented in `estimate_model`), from the
+registry's parameter count, the dtype, and each task's item count, prompt length and output length:
+- weights bytes = params x bytes(dtype)
+- KV cache per token (upper bound, multi-head attention) = 2 (K,V) x n_layers x d_model x bytes, with
+  d_model = (params / 0.12)^(1/3) and n_layers = d_model / 100 (i.e. params ~= 12 n_layers d_model^2 at
+  an aspect ratio of ~100); grouped-query models (Qwen2.5, OLMo-2 1B, SmolLM2) need 3-8x less.
+- prompt tokens ~= rendered characters / 3 (digits are single tokens in most of these tokenizers)
+- GPUs = the smallest power of two whose memory x utilisation holds weights x 1.1 + 2 GB per GPU + the
+  KV of one sequence of the longest run (vLLM schedules as many sequences as the KV room allows)
+- concurrency = min(n_items, max_num_seqs, KV room / KV per sequence); KV for a run = concurrency x
+  (prompt + output tokens) x KV per token
+- time = prefill FLOPs (2 x params x prompt tokens, doubled when a metric needs teacher forcing)
+  / (peak x MFU) + decode steps (ceil(n / max_num_seqs) x output tokens) x max(weights bytes / (HBM
+  bandwidth x efficiency), batch FLOPs / (peak x MFU)), divided by the GPUs; + load (weights bytes /
+  2 GB/s + 60 s engine start) once per model.
+Defaults describe one H100 80 GB (989 TFLOP/s bf16 dense, 3.35 TB/s); pass --gpu-mem-gb etc. for others.
+
+Sharding: the (model, task) runs are split over N shards by longest-processing-time-first on the
+estimates, keeping a model's tasks together unless --split-tasks (fewer engine loads). Each shard is
+an ordinary `harness` run into its own output folder; the store is one JSONL per (model, task), so
+merging is copying folders (--merge refuses two different files for the same (model, task)).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "auto": 2, "fp8": 1, "int8": 1, "int4": 0.5}
+
+
+@dataclass
+class Hardware:
+    gpu_mem_gb: float = 80.0
+    peak_tflops: float = 989.0
+    hbm_tbps: float = 3.35
+    mfu: float = 0.4
+    bw_eff: float = 0.6
+    utilisation: float = 0.90
+    max_num_seqs: int = 256
+    disk_gbps: float = 2.0
+    engine_start_s: float = 60.0
+
+
+@dataclass
+class RunEstimate:
+    model: str
+    task: str
+    n_items: int
+    prompt_tokens: float
+    output_tokens: int
+    teacher_forced: bool
+    kv_gb: float
+    seconds: float
+
+
+@dataclass
+class ModelEstimate:
+    model: str
+    params: int
+    bytes_per_param: float
+    weights_gb: float
+    kv_per_token_mb: float
+    gpus: int
+    gpus_configured: int
+    load_s: float
+    runs: list[RunEstimate]
+
+    @property
+    def peak_gb(self) -> float:
+        """Weights + the largest run's KV at its achievable concurrency + ~2 GB runtime per GPU."""
+        return self.weights_gb * 1.1 + max((r.kv_gb for r in self.runs), default=0.0) + 2.0 * max(self.gpus, self.gpus_configured)
+
+    @property
+    def seconds(self) -> float:
+        return self.load_s + sum(r.seconds for r in self.runs)
+
+
+def kv_bytes_per_token(params: float, bytes_per: float) -> float:
+    """Config-free upper bound (multi-head attention): 2 x n_layers x d_model x bytes."""
+    d_model = (params / 0.12) ** (1 / 3)
+    n_layers = d_model / 100
+    return 2 * n_layers * d_model * bytes_per
+
+
+def task_shape(task: Any, limit: int | None, seed: int | None, instruct: bool) -> tuple[int, float, int, bool]:
+    """(n items, mean prompt tokens, output tokens, needs teacher forcing) from a few rendered prompts."""
+    from harness.metrics import METRICS, load_all
+    from harness.runner import build_items, render_all
+
+    load_all()
+    n = min(task.n_items, limit) if limit else task.n_items
+    s = task.seed if seed is None else seed
+    items = build_items(task, s, min(n, 8))
+    prompts = render_all(task, items, s, instruct)
+    chars = [len(p.prompt) if p.prompt is not None else sum(len(str(m.get("content", ""))) for m in (p.messages or [])) + 40 for p in prompts]
+    out_tokens = int(getattr(task.generation, "max_new_tokens", 16) or 16)
+    tf = any(getattr(METRICS.get(m), "needs_loglikelihood", False) for m in task.metrics)
+    return n, sum(chars) / max(len(chars), 1) / 3.0, out_tokens, tf
+
+
+def estimate_model(name: str, spec: Any, tasks: list[Any], options: dict[str, Any], hw: Hardware, limit: int | None, seed: int | None) -> ModelEstimate:
+    bytes_per = DTYPE_BYTES.get(str(options.get("dtype", "bfloat16")), 2)
+    if options.get("quantization") in ("fp8", "awq", "gptq"):
+        bytes_per = 1 if options["quantization"] == "fp8" else 0.5
+    weights = spec.params * bytes_per
+    kv_tok = kv_bytes_per_token(spec.params, bytes_per)
+    shapes = [(t.name, *task_shape(t, limit, seed, spec.instruct)) for t in tasks]
+    longest = max((p_tok + o_tok for _, _, p_tok, o_tok, _ in shapes), default=0.0)
+    # the engine must hold the weights and at least one sequence of the longest run; more KV = more concurrency
+    gpus = 1
+    while weights * 1.1 + longest * kv_tok + 2e9 * gpus > gpus * hw.gpu_mem_gb * 1e9 * hw.utilisation and gpus < 64:
+        gpus *= 2
+    configured = int(options.get("tensor_parallel_size") or 1) * int(options.get("pipeline_parallel_size") or 1)
+    used = max(configured, 1)
+    kv_room = max(used * (hw.gpu_mem_gb * 1e9 * hw.utilisation - 2e9) - weights * 1.1, 0.0)
+    runs = []
+    for name_t, n, p_tok, o_tok, tf in shapes:
+        per_seq = (p_tok + o_tok) * kv_tok
+        conc = max(1, min(n, hw.max_num_seqs, int(kv_room // per_seq) if per_seq else n))
+        prefill = 2 * spec.params * n * p_tok * (2 if tf else 1)
+        t_prefill = prefill / (hw.peak_tflops * 1e12 * hw.mfu)
+        steps = math.ceil(n / conc) * o_tok
+        step_s = max(weights / (hw.hbm_tbps * 1e12 * hw.bw_eff), 2 * spec.params * conc / (hw.peak_tflops * 1e12 * hw.mfu))
+        runs.append(RunEstimate(name, name_t, n, p_tok, o_tok, tf, conc * per_seq / 1e9, (t_prefill + steps * step_s) / used))
+    load = weights / (hw.disk_gbps * 1e9) + hw.engine_start_s
+    return ModelEstimate(name, spec.params, bytes_per, weights / 1e9, kv_tok / 1e6, gpus, configured, load, runs)
+
+
+def _hms(s: float) -> str:
+    s = int(round(s))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+def print_estimates(ests: list[ModelEstimate], hw: Hardware, per_run: bool = True) -> None:
+    print(f"# estimates for {hw.gpu_mem_gb:.0f} GB GPUs ({hw.peak_tflops:.0f} TFLOP/s, {hw.hbm_tbps} TB/s, MFU {hw.mfu}, bw eff {hw.bw_eff}); rules of thumb, see scripts/gpu_sweep.py")
+    print(f"{'model / task':34s} {'params':>8s} {'N':>5s} {'prompt tok':>10s} {'out tok':>7s} {'weights GB':>10s} {'KV GB':>7s} {'peak GB':>8s} {'GPUs':>5s} {'time':>8s}")
+    total = 0.0
+    gpu_s = 0.0
+    for e in ests:
+        warn = "" if e.gpus_configured >= e.gpus else f"  ! needs tensor_parallel_size >= {e.gpus} (set {e.gpus_configured})"
+        print(f"{e.model:34s} {e.params / 1e9:7.2f}B {'':>5s} {'':>10s} {'':>7s} {e.weights_gb:10.1f} {max((r.kv_gb for r in e.runs), default=0):7.1f} {e.peak_gb:8.1f} {max(e.gpus, e.gpus_configured):5d} {_hms(e.seconds):>8s}{warn}")
+        if per_run:
+            for r in e.runs:
+                print(f"  {r.task:32s} {'':>8s} {r.n_items:5d} {r.prompt_tokens:10.0f} {r.output_tokens:7d} {'':>10s} {r.kv_gb:7.2f} {'':>8s} {'':>5s} {_hms(r.seconds):>8s}")
+        total += e.seconds
+        gpu_s += e.seconds * max(e.gpus, e.gpus_configured)
+    n_runs = sum(len(e.runs) for e in ests)
+    print(f"TOTAL: {len(ests)} models, {n_runs} runs, {_hms(total)} wall on one node in sequence, {gpu_s / 3600:.1f} GPU-hours")
+
+
+def shard(ests: list[ModelEstimate], k: int, n: int, split_tasks: bool) -> dict[str, list[str]]:
+    """Shard k of n: {model: [task, ...]} by longest-processing-time-first on the estimates."""
+    units: list[tuple[float, str, list[str]]] = []
+    for e in ests:
+        if split_tasks:
+            units += [(r.seconds + e.load_s, e.model, [r.task]) for r in e.runs]
+        else:
+            units.append((e.seconds, e.model, [r.task for r in e.runs]))
+    loads = [0.0] * n
+    mine: dict[str, list[str]] = {}
+    for secs, model, tasks in sorted(units, key=lambda u: (-u[0], u[1], u[2])):
+        j = min(range(n), key=lambda i: (loads[i], i))
+        loads[j] += secs
+        if j == k:
+            mine.setdefault(model, []).extend(tasks)
+    return mine
+
+
+def merge(dest: Path, sources: list[Path]) -> None:
+    """Copy the shards' records into one store; the same (model, task) in two shards must be identical."""
+    import filecmp
+
+    for src in sources:
+        for f in sorted((src / "records").glob("*/*")):
+            if not f.is_file():
+                continue
+            target = dest / "records" / f.parent.name / f.name
+            if target.exists() and not filecmp.cmp(f, target, shallow=False) and not f.name.endswith(".meta.json"):
+                raise SystemExit(f"merge conflict: {f} differs from {target} (the same model/task ran in two shards)")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, target)
+    print(f"merged {len(sources)} shard(s) into {dest}; now: harness report {dest}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("sweep", nargs="?", help="sweep YAML (configs/sweeps/gpu_*.yaml)")
+    p.add_argument("--dry-run", action="store_true", help="print the estimates and stop")
+    p.add_argument("--summary", action="store_true", help="one line per model instead of per run")
+    p.add_argument("--shard", help="K/N: run only shard K (0-based) of N")
+    p.add_argument("--split-tasks", action="store_true", help="shard by (model, task) instead of by model")
+    p.add_argument("--output-dir", help="override the sweep's output_dir (one per shard)")
+    p.add_argument("--models", help="comma-separated subset of the sweep's models")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--merge", nargs="+", metavar=("DEST", "SHARD"), help="merge shard output folders into DEST")
+    for f, default in (("gpu_mem_gb", 80.0), ("peak_tflops", 989.0), ("hbm_tbps", 3.35), ("mfu", 0.4), ("bw_eff", 0.6)):
+        p.add_argument("--" + f.replace("_", "-"), type=float, default=default)
+    args = p.parse_args(argv)
+    if args.merge:
+        if len(args.merge) < 2:
+            p.error("--merge DEST SHARD [SHARD ...]")
+        merge(Path(args.merge[0]), [Path(s) for s in args.merge[1:]])
+        return 0
+    if not args.sweep:
+        p.error("give a sweep file")
+
+    from harness.config import load_model_registry, load_sweep, load_tasks
+    from harness.config.task import select_tasks
+
+    sweep = load_sweep(args.sweep)
+    registry = load_model_registry(sweep.model_registry)
+    tasks = select_tasks(load_tasks(sweep.task_dir), sweep.tasks)
+    models = [m.strip() for m in args.models.split(",")] if args.models else sweep.models
+    hw = Hardware(gpu_mem_gb=args.gpu_mem_gb, peak_tflops=args.peak_tflops, hbm_tbps=args.hbm_tbps, mfu=args.mfu, bw_eff=args.bw_eff,
+                  utilisation=float(getattr(sweep.backend, "gpu_memory_utilization", 0.9) or 0.9))
+    limit = args.limit or sweep.limit
+    base = sweep.backend.options()
+    ests = [estimate_model(m, registry.get(m), tasks, {**base, **sweep.per_model_backend.get(m, {})}, hw, limit, sweep.seed) for m in models]
+    plan = {e.model: [r.task for r in e.runs] for e in ests}
+    if args.shard:
+        k, n = (int(x) for x in args.shard.split("/"))
+        plan = shard(ests, k, n, args.split_tasks)
+        ests = [e for e in ests if e.model in plan]
+        for e in ests:
+            e.runs = [r for r in e.runs if r.task in plan[e.model]]
+        print(f"# shard {k}/{n}: {sum(len(t) for t in plan.values())} run(s) over {len(plan)} model(s)")
+    print_estimates(ests, hw, per_run=not args.summary)
+    if args.dry_run:
+        return 0
+
+    from harness.runner import run_sweep
+
+    out = args.output_dir or sweep.output_dir
+    by_name = {t.name: t for t in tasks}
+    failures = 0
+    for model, names in plan.items():
+        summary = run_sweep(sweep, [by_name[t] for t in names], registry, output_dir=out, limit=limit, models=[model])
+        failures += len(summary.failures)
+    print(f"done; records in {out}/records (merge shards with --merge, then `harness report`)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -114,6 +114,7 @@ def evaluate_all(agg: Aggregate, rules: list[Rule], catalogue: Catalogue | None 
         v = Verdict(cid, cid, "no rule", tasks=sorted(tasks), reason="a task in this run serves this claim but no decision rule is registered yet (configs/claims/rules*.yaml)")
         if claim:
             v.title, v.quote, v.en, v.speaker, v.source = claim.title, claim.quote, claim.en, claim.speaker, f"{claim.source_file}, {claim.lines}"
+            v.statement = f"(catalogue rule, not yet encoded) {claim.rule}"
         verdicts.append(v)
     return verdicts
 

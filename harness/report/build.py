@@ -29,6 +29,8 @@ from harness.stats.power import mde_proportion, resolution, zero_check
 
 log = logging.getLogger(__name__)
 HIDDEN = {"digit_errors", "answer_len", "gold_tokens"}
+# When a task's primary metric has several outputs, the one the claims are about (plots, power table).
+KEY_OUTPUTS = ("exact_match", "seq_exact", "halluc_rate", "fc_accuracy", "fs_success", "answer_contains", "film_any_wrong", "correct")
 
 
 def _task_specs(task_dir: str) -> dict[str, TaskSpec]:
@@ -45,8 +47,9 @@ def primary_output(agg: Aggregate, task: str, spec: TaskSpec | None) -> str | No
     present = {c.metric for c in agg.cells if c.task == task}
     if spec is not None and spec.primary_metric in METRICS:
         outs = [o for o in METRICS[spec.primary_metric].outputs if o in present]
-        if outs:
-            return outs[0]
+        named = [o for o in (spec.primary_metric, *KEY_OUTPUTS) if o in outs]
+        if named or outs:
+            return (named or outs)[0]
     order = _metric_order(present - HIDDEN)
     return order[0] if order else None
 
@@ -160,7 +163,8 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, title: 
     title = title or Path(run_dir).name
     paths = write_tables(agg, out, title=title)
     specs = _task_specs(task_dir)
-    verdicts = compute_verdicts(agg, specs, rules_glob, catalogue_path)
+    order = {"supported": 0, "refuted": 0, "inconclusive": 1, "no rule": 2, "not run": 3}
+    verdicts = sorted(compute_verdicts(agg, specs, rules_glob, catalogue_path), key=lambda v: order.get(v.status, 4))
     write_verdicts_json(verdicts, str(out / "verdicts.json"))
     figs = build_figures(agg, specs, anchors_path)
     plot_dir = out / "plots"

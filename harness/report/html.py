@@ -63,6 +63,8 @@ small,.muted{color:#666}ul.ev li{font-size:.85em;font-family:ui-monospace,monosp
 <h1>{{ page.title }}</h1>
 <p class="muted">{{ page.subtitle }}</p>
 <h2 id="verdicts">Verdicts</h2>
+<p id="verdict-counts">{% for s, label in badge.items() %}{% set n = page.verdicts|selectattr('status', 'equalto', s)|list|length %}{% if n %}<span class="{{ s|replace(' ', '-') }}">&nbsp;{{ n }} {{ label }}&nbsp;</span> {% endif %}{% endfor %}
+<br><small>Each verdict applies its pre-registered rule (configs/claims/rules*.yaml) to this run. "Inconclusive" says what the data could not decide and what would; "not run": the rule's tasks have no records here.</small></p>
 <table id="verdict-table">
 <thead><tr><th>claim</th><th>verdict</th><th>tested on</th><th>why / what would change it</th></tr></thead>
 <tbody>

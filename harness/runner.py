@@ -161,8 +161,13 @@ class Runner:
     def _run_task(self, spec: ModelSpec, backend: Backend, task: TaskSpec, limit: int | None, seed_override: int | None, summary: RunSummary, options: dict[str, Any]) -> None:
         seed = task.seed if seed_override is None else seed_override
         started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        items = build_items(task, seed, limit)
-        prompts = render_all(task, items, seed, spec.instruct)
+        try:
+            items = build_items(task, seed, limit)
+            prompts = render_all(task, items, seed, spec.instruct)
+        except Exception as exc:  # a broken task must not stop the other tasks of the sweep
+            summary.failures.append({"model": spec.name, "task": task.name, "stage": "items", "error": f"{type(exc).__name__}: {exc}"})
+            self.console.print(f"[red]  ✗ {task.name}: cannot build items/prompts: {exc}[/red]")
+            return
         done = self.store.prepare(spec.name, task.name, task.hash)
         todo = [i for i, it in enumerate(items) if done.get(it.id) != it.hash]
         meta = RunMeta(

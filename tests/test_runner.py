@@ -144,3 +144,11 @@ def test_archived_records_are_read_and_resumed(tmp_path: Path) -> None:
     _run(tmp_path, factory, models=("fake-big",), limit=12)  # resume from the archive: 4 new items
     assert factory.generated["fake-big"] == 4
     assert len(ResultStore(tmp_path).read("fake-big", TASK.name)) == 12
+
+
+def test_task_that_cannot_render_is_reported_and_next_task_runs(tmp_path: Path) -> None:
+    broken = TASK.model_copy(update={"name": "broken_template", "prompt": TASK.prompt.model_copy(update={"template": "{{ no_such_field }}"})})
+    runner = Runner(ResultStore(tmp_path), REGISTRY, backend_factory=CountingFactory(), chunk_size=8, show_progress=False)
+    summary = runner.run(["fake-big"], [broken, TASK], limit=4)
+    assert [(f["task"], f["stage"]) for f in summary.failures] == [("broken_template", "items")]
+    assert len(ResultStore(tmp_path).read("fake-big", TASK.name)) == 4

@@ -11,6 +11,7 @@ cache; per-item shots are drawn with a seed derived from the item id.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -21,6 +22,7 @@ from harness.config.task import TaskSpec
 from harness.generators import Item, get_generator
 from harness.hashing import derive_seed, rng_for
 
+log = logging.getLogger(__name__)
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
@@ -49,21 +51,38 @@ def use_chat(task: TaskSpec, instruct: bool) -> bool:
 
 
 def choose_shots(task: TaskSpec, items: list[Item], seed: int) -> dict[str, list[Item]]:
-    """Shots for each item, drawn from a disjoint, seeded stream of the same generator."""
+    """Shots for each item, drawn from a separately seeded stream of the same generator.
+
+    Shots are kept disjoint from the test items where the item space allows it. In tiny spaces
+    (1-digit addition has 81 questions, all of which appear among 500 test items) fixed shots
+    fall back to the stream's first k and a warning says how many test items repeat a shot;
+    per-item shots always exclude the item's own question.
+    """
     k = task.fewshot.k
     if k == 0:
         return {it.id: [] for it in items}
     gen = get_generator(task.generator.name)
     pool_seed = derive_seed(seed, "fewshot", task.fewshot.seed_offset)
     pool_size = k + 32 if task.fewshot.sampling == "fixed" else max(4 * k, 128)
-    test_keys = {(repr(sorted(it.fields.items())), it.target) for it in items}
-    pool = [p for p in gen(task.generator.params, pool_seed, pool_size) if (repr(sorted(p.fields.items())), p.target) not in test_keys]
-    if len(pool) < k:
-        raise ValueError(f"task {task.name}: only {len(pool)} few-shot examples disjoint from the test items (k={k})")
+    pool = gen(task.generator.params, pool_seed, pool_size)
+    key = lambda it: (repr(sorted(it.fields.items())), it.target)  # noqa: E731
+    test_keys = {key(it) for it in items}
     if task.fewshot.sampling == "fixed":
-        shots = pool[:k]
+        disjoint = [p for p in pool if key(p) not in test_keys]
+        shots = (disjoint + [p for p in pool if key(p) in test_keys])[:k]
+        if len(shots) < k:
+            raise ValueError(f"task {task.name}: the generator gave only {len(shots)} few-shot examples (k={k})")
+        overlap = sum(key(it) in {key(s) for s in shots} for it in items)
+        if overlap:
+            log.warning("task %s: %d of %d test items repeat one of the %d fixed shots (small item space)", task.name, overlap, len(items), k)
         return {it.id: shots for it in items}
-    return {it.id: rng_for(seed, "shots", it.id).sample(pool, k) for it in items}
+    out = {}
+    for it in items:
+        candidates = [p for p in pool if key(p) != key(it)]
+        if len(candidates) < k:
+            raise ValueError(f"task {task.name}: only {len(candidates)} few-shot examples for item {it.id} (k={k})")
+        out[it.id] = rng_for(seed, "shots", it.id).sample(candidates, k)
+    return out
 
 
 def render_prompt(task: TaskSpec, item: Item, shots: list[Item], *, chat: bool) -> RenderedPrompt:

@@ -129,3 +129,14 @@ def test_one_lucky_hit_is_not_above_chance(tmp_path: Path) -> None:
     recs.write_text("\n".join(lines) + "\n")
     v = _verdicts(run)["004-13"]
     assert v.status == "inconclusive" and "no model clearly above chance" in v.evidence[0]
+
+
+def test_error_share_counts_only_the_named_error_types(tmp_path: Path) -> None:
+    run = write_synthetic_run(tmp_path, [SynthModel("m", 10**9, "f", 0.5)], {"addition_3digit": 3}, n=200)
+    # numerator exact_match, denominator every valid output: the "share" is EM ≈ 0.5^3, far below 90%
+    rule = {"claim": "004-02", "kind": "error_share", "statement": "s", "tasks": ["addition_3digit"], "metric": "exact_match",
+            "params": {"of": ["valid"], "threshold": 0.9}}
+    f = tmp_path / "rules_share.yaml"
+    f.write_text(yaml.safe_dump({"rules": [rule]}))
+    v = _verdicts(run, f)["004-02"]
+    assert v.status == "refuted" and "/200 errors" in v.evidence[0]

@@ -140,3 +140,18 @@ def test_error_share_counts_only_the_named_error_types(tmp_path: Path) -> None:
     f.write_text(yaml.safe_dump({"rules": [rule]}))
     v = _verdicts(run, f)["004-02"]
     assert v.status == "refuted" and "/200 errors" in v.evidence[0]
+
+
+def test_paired_guard_blocks_a_gain_bought_with_a_side_effect(tmp_path: Path) -> None:
+    models = [SynthModel("m", 10**9, "f", 0.9, zero_shot_penalty=0.4)]
+    run = write_synthetic_run(tmp_path, models, {"addition_3digit": 3, "addition_3digit_0shot": 3}, n=300)
+    base = {"claim": "001-28", "kind": "paired_conditions", "statement": "s", "tasks": ["addition_3digit_0shot", "addition_3digit"], "metric": "exact_match"}
+    pairs = [["addition_3digit_0shot", "addition_3digit"]]
+    rules = [{**base, "id": "plain", "params": {"pairs": pairs}},
+             # the "side effect" digit_edit_distance falls here, so only a negative allowance blocks the gain
+             {**base, "id": "guarded", "params": {"pairs": pairs, "guard_metric": "digit_edit_distance", "guard_max_increase": -5.0}}]
+    f = tmp_path / "rules_guard.yaml"
+    f.write_text(yaml.safe_dump({"rules": rules}))
+    v = _verdicts(run, f)
+    assert v["plain"].status == "supported"
+    assert v["guarded"].status == "refuted" and "too much" in v["guarded"].evidence[0]

@@ -31,6 +31,11 @@ class PairedParams(KindParams):
     relative_min: float | None = None  # an effect also needs (treatment / baseline − 1) ≥ this, in the claimed direction
     refute_relative_below: float | None = None  # "no effect" also when the relative change is below this
     effect_means: Literal["supports", "refutes"] = "supports"  # for claims that an effect should be absent
+    guard_metric: str | None = None  # a side effect that must not grow (e.g. over_refusal)...
+    guard_max_increase: float = 0.10  # ...by more than this (treatment − baseline, paired) for a cell to count
+
+    def metrics(self) -> list[str]:
+        return [self.guard_metric] if self.guard_metric else []
 
     def all_pairs(self) -> list[tuple[str, str]]:
         return [*((self.baseline, t) for t in self.treatments if self.baseline), *self.pairs]
@@ -66,14 +71,19 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
             d = sign * r.diff
             lo, hi = sorted((sign * r.low, sign * r.high))
             rel = sign * (r.mean_b / r.mean_a - 1) if r.mean_a > 0 else (float("inf") if d > 0 else 0.0)
-            win = d > 0 and r.p_value < p.alpha and d >= p.min_diff and (p.relative_min is None or rel >= p.relative_min)
+            guard_ok, guard_note = True, ""
+            if p.guard_metric:
+                g = paired_compare(base.by_item(p.guard_metric), treat.by_item(p.guard_metric), OUTPUT_KINDS.get(p.guard_metric) == "binary")
+                guard_ok = g.n > 0 and g.diff <= p.guard_max_increase
+                guard_note = f"; {p.guard_metric} {100 * g.diff:+.1f} points (n={g.n}){'' if guard_ok else ' — too much'}"
+            win = d > 0 and r.p_value < p.alpha and d >= p.min_diff and (p.relative_min is None or rel >= p.relative_min) and guard_ok
             null = (not win) and (hi < max(p.min_diff, 1e-12) or (d < 0 and r.p_value < p.alpha)
-                                  or (p.refute_relative_below is not None and rel < p.refute_relative_below))
+                                  or (p.refute_relative_below is not None and rel < p.refute_relative_below) or not guard_ok)
             wins += win
             nulls += null
             one_sided.append(r.p_value / 2 if d > 0 else 1 - r.p_value / 2)
             evidence.append(f"{m.model_id} ({fmt_params(m.params)}): {t} − {b} = {100 * r.diff:+.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}], "
-                            f"relative {100 * (r.mean_b / r.mean_a - 1) if r.mean_a > 0 else float('nan'):+.0f}%, {r.test} p={r.p_value:.3g}, n={r.n} paired items" + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else ""))
+                            f"relative {100 * (r.mean_b / r.mean_a - 1) if r.mean_a > 0 else float('nan'):+.0f}%, {r.test} p={r.p_value:.3g}, n={r.n} paired items" + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else "") + guard_note)
     k = len(one_sided)
     if k == 0:
         return Outcome("inconclusive", evidence, reason=f"no model ran both conditions of any pair {p.all_pairs()}")

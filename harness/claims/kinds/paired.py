@@ -83,7 +83,7 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
             nulls += null
             one_sided.append(r.p_value / 2 if d > 0 else 1 - r.p_value / 2)
             evidence.append(f"{m.model_id} ({fmt_params(m.params)}): {t} − {b} = {100 * r.diff:+.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}], "
-                            f"relative {100 * (r.mean_b / r.mean_a - 1) if r.mean_a > 0 else float('nan'):+.0f}%, {r.test} p={r.p_value:.3g}, n={r.n} paired items" + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else "") + guard_note)
+                            + (f"relative {100 * (r.mean_b / r.mean_a - 1):+.0f}%, " if r.mean_a > 0 else "relative n/a (baseline 0), ") + f"{r.test} p={r.p_value:.3g}, n={r.n} paired items" + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else "") + guard_note)
     k = len(one_sided)
     if k == 0:
         return Outcome("inconclusive", evidence, reason=f"no model ran both conditions of any pair {p.all_pairs()}")

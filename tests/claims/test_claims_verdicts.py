@@ -155,3 +155,15 @@ def test_paired_guard_blocks_a_gain_bought_with_a_side_effect(tmp_path: Path) ->
     v = _verdicts(run, f)
     assert v["plain"].status == "supported"
     assert v["guarded"].status == "refuted" and "too much" in v["guarded"].evidence[0]
+
+
+def test_shape_rules_decide_on_a_ladder_that_reaches_the_claimed_sizes(tmp_path: Path) -> None:
+    # five sizes up to 70B; everything (digit accuracy and EM) jumps at the largest model
+    ps = [0.30, 0.33, 0.36, 0.39, 0.97]
+    models = [SynthModel(f"s{i}", int(10 ** (8.5 + 0.6 * i)), "s", p) for i, p in enumerate(ps)]
+    run = write_synthetic_run(tmp_path, models, {"addition_2digit": 2, "addition_3digit": 3}, n=300)
+    v = _verdicts(run)
+    assert v["004-11"].status == "supported"  # EM and a continuous metric both beat the extrapolation
+    assert v["000-12"].status == "refuted" and v["001-01"].status == "refuted"  # a continuous metric jumps too
+    assert v["000-24"].status == "refuted"
+    assert any("z=+" in e for e in v["004-11"].evidence)

@@ -25,6 +25,7 @@ from harness.report.html import Figure, HtmlTable, ReportPage, render_html
 from harness.report.plots import conditions_plot, scaling_plot
 from harness.report.tables import PCT, _metric_order, _params, write_tables
 from harness.report.verdicts import render_verdicts_markdown
+from harness.stats.emergence import emergence_cell
 from harness.stats.power import mde_proportion, resolution, zero_check
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,24 @@ def anchor_lines(agg: Aggregate, anchors_path: str = DEFAULT_ANCHORS) -> list[st
     return lines
 
 
+def emergence_table(agg: Aggregate) -> HtmlTable:
+    """Exact match vs per-digit error on the same outputs (the [1 − L·e, 1 − e] bounds, p^L)."""
+    rows = []
+    for m in agg.models:
+        for t in agg.tasks:
+            recs = agg.records.get((m.name, t))
+            if not recs or "digit_error" not in recs[0].scores:
+                continue
+            c = emergence_cell([r.scores.get("exact_match") or 0.0 for r in recs], [r.scores.get("digit_error") or 0.0 for r in recs],
+                               [r.scores.get("answer_len") or len(r.target) for r in recs], [r.scores.get("tf_token_acc") for r in recs], [r.scores.get("gold_tokens") for r in recs])
+            rows.append([f"{m.model_id} · {t}", str(c.n), f"{100 * c.exact_match:.1f}%", f"{c.digit_error:.3f}", f"[{100 * c.em_lower_bound:.1f}%, {100 * c.em_upper_bound:.1f}%]",
+                         f"{100 * c.independence_em:.1f}%", "—" if c.clustering_index is None else f"{c.clustering_index:.2f}",
+                         "—" if c.tf_token_acc is None else f"{c.tf_token_acc:.3f}", "—" if c.tf_pL is None else f"{100 * c.tf_pL:.1f}%", f"{100 * c.resolution:.3f}%"])
+    note = ("EM bounds from per-digit error e over L-digit answers: [1 − L·e, 1 − e] (000-25). (1−e)^L: independence prediction (Schaeffer et al.). "
+            "Clustering: 0 = errors spread one per item, 1 = concentrated in the same items. p: teacher-forced per-token accuracy; p^L its EM prediction. Resolution 1/(N·L).")
+    return HtmlTable("Exact match vs per-digit error on the same outputs", ["cell", "n", "EM", "per-digit error e", "EM bounds", "(1−e)^L", "clustering", "p (teacher-forced)", "p^L", "resolution"], rows, note)
+
+
 def power_table(agg: Aggregate, specs: dict[str, TaskSpec]) -> HtmlTable:
     """Resolution and power of each (model, task) cell's primary 0/1 metric at the N used."""
     rows, warnings = [], 0
@@ -185,6 +204,7 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, title: 
     md += ["## Tables", "", "Per-task comparison tables across model sizes, the emergence diagnostics and provenance: [table.md](table.md) (CSV: [table.csv](table.csv)).", ""]
     (out / "report.md").write_text("\n".join(md), encoding="utf-8")
     prov = [f"{k[0]} · {k[1]}: {m.n_done}/{m.n_items} items, seed {m.seed}, task {m.task_hash}, {m.device} ({m.dtype}), git {(m.git_commit or '—')[:12]}" for k, m in sorted(agg.metas.items())]
-    page = ReportPage(title, subtitle, verdicts, [*html_tables(agg), *([pw] if pw.rows else [])], figs, anchors, prov)
+    em = emergence_table(agg)
+    page = ReportPage(title, subtitle, verdicts, [*html_tables(agg), *([em] if em.rows else []), *([pw] if pw.rows else [])], figs, anchors, prov)
     (out / "report.html").write_text(render_html(page), encoding="utf-8")
     return [*paths, out / "verdicts.json", out / "report.md", out / "report.html", *(plot_dir / f"{f.name}.png" for f in figs)]

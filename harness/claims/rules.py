@@ -107,11 +107,19 @@ def validate_rules(rules: list[Rule], task_dir: str | Path = "tasks", catalogue_
 
     load_all()
     tasks = load_tasks(task_dir)
+    try:
+        from harness.config import load_model_registry
+
+        known_models: set[str] | None = set(load_model_registry().models)
+    except Exception:  # noqa: BLE001 - no registry here: model names are not checked
+        known_models = None
     problems: list[str] = []
     for r in rules:
         where = f"{r.source_file}: rule {r.rule_id}"
         if catalogue_ids is not None and r.claim not in catalogue_ids:
             problems.append(f"{where}: claim {r.claim} is not in the catalogue")
+        if known_models is not None and r.models != "all":
+            problems += [f"{where}: model {m!r} is not in the model registry" for m in r.models if m not in known_models]
         names = []
         for pat in r.tasks:
             hits = [n for n in tasks if fnmatch.fnmatchcase(n, pat)]

@@ -67,6 +67,8 @@ def test_validation_fails_on_unknown_task_or_metric(tmp_path: Path) -> None:
     assert any("no_such_metric" in p for p in validate_rules(bad_metric))
     wrong_task_metric = load_rules(_rules_file(tmp_path, tasks=["addition_3digit"], metric="valid", params={"threshold": 0.5, "direction": "above"}))
     assert validate_rules(wrong_task_metric) == []
+    bad_model = load_rules(_rules_file(tmp_path, models=["no-such-model"]))
+    assert any("no-such-model" in p for p in validate_rules(bad_model))
     assert main(["claims", "check", "--rules", str(_rules_file(tmp_path, tasks=["no_such_task"]))]) == 1
 
 

@@ -21,7 +21,6 @@ import math
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -280,20 +279,27 @@ def cmd_parity(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     specs = _select([t.strip() for t in args.task.split(",") if t.strip()], args.task_dir)
     tasks = [t.name for t in specs]
-    if args.a_dir and args.b_dir:
-        dir_a, dir_b, label = Path(args.a_dir), Path(args.b_dir), f"{Path(args.a_dir).name}__vs__{Path(args.b_dir).name}"
-    elif args.a and args.b:
-        a = Side.parse(args.a, args.a_opt, args.a_python)
-        b = Side.parse(args.b, args.b_opt, args.b_python)
-        label = f"{a.label}__vs__{b.label}".replace(":", "-")
-        work = Path(args.work_dir or Path("runs") / "parity" / label)
-        dir_a, dir_b = work / "a", work / "b"
-        for side, d in ((a, dir_a), (b, dir_b)):
-            where = f"subprocess {side.python}" if side.python else "in process"
-            console.print(f"[bold]▶ {side.label}[/bold] ({where}) → {d}")
-            run_side(side, tasks, d, limit=args.limit, seed=args.seed, registry=args.registry, task_dir=args.task_dir, specs=specs)
-    else:
-        raise HarnessError("give --a and --b (backend:model), or --a-dir and --b-dir (two run folders)")
+    dirs: dict[str, Path] = {}
+    labels: dict[str, str] = {}
+    todo: list[tuple[str, Side]] = []
+    for key in ("a", "b"):
+        given, spec = getattr(args, f"{key}_dir"), getattr(args, key)
+        if given:
+            dirs[key], labels[key] = Path(given), Path(given).name
+        elif spec:
+            side = Side.parse(spec, getattr(args, f"{key}_opt"), getattr(args, f"{key}_python"))
+            labels[key] = side.label.replace(":", "-")
+            todo.append((key, side))
+        else:
+            raise HarnessError(f"side {key.upper()}: give --{key} (backend:model) or --{key}-dir (a run folder)")
+    label = f"{labels['a']}__vs__{labels['b']}"
+    work = Path(args.work_dir or Path("runs") / "parity" / label)
+    for key, side in todo:
+        dirs[key] = work / key
+        where = f"subprocess {side.python}" if side.python else "in process"
+        console.print(f"[bold]▶ {side.label}[/bold] ({where}) → {dirs[key]}")
+        run_side(side, tasks, dirs[key], limit=args.limit, seed=args.seed, registry=args.registry, task_dir=args.task_dir, specs=specs)
+    dir_a, dir_b = dirs["a"], dirs["b"]
     results = [compare_runs(dir_a, dir_b, t, model_a=args.a_model, model_b=args.b_model, min_agreement=args.min_agreement, logprob_tol=args.logprob_tol) for t in tasks]
     out = Path(args.out or Path("results") / "parity" / label)
     for p in write_report(results, out):

@@ -215,6 +215,10 @@ class VLLMBackend:
             results.append(Loglikelihood(logprobs=lps, tokens=toks, is_greedy=greedy))
         return results
 
+    def describe(self) -> BackendInfo:
+        """The backend's info (a method, so a Ray actor replica can return it)."""
+        return self.info
+
     def close(self) -> None:
         """Shut the engine down and free its memory (GPU or CPU) before the next model."""
         llm = getattr(self, "llm", None)

@@ -45,7 +45,7 @@ class DataParallelVLLM:
         Replica = ray.remote(num_gpus=gpus)(VLLMBackend)
         self._ray = ray
         self.replicas = [Replica.remote(model_path, **kwargs) for _ in range(data_parallel_size)]
-        info: BackendInfo = ray.get(self.replicas[0].__ray_call__.remote(lambda self: self.info))
+        info: BackendInfo = ray.get(self.replicas[0].describe.remote())
         info.extra = {**info.extra, "data_parallel_size": data_parallel_size}
         self.info = info
 

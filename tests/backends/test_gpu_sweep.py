@@ -1,0 +1,77 @@
+"""scripts/gpu_sweep.py: the dry run lists every (model, task) run with estimates; shards merge into one store."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def gpu_sweep():
+    spec = importlib.util.spec_from_file_location("gpu_sweep", REPO / "scripts" / "gpu_sweep.py")
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules["gpu_sweep"] = mod  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def test_dry_run_lists_every_run(gpu_sweep, capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.config import load_model_registry, load_sweep, load_tasks
+    from harness.config.task import select_tasks
+
+    assert gpu_sweep.main(["configs/sweeps/gpu_addition.yaml", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    sweep = load_sweep("configs/sweeps/gpu_addition.yaml")
+    tasks = [t.name for t in select_tasks(load_tasks("tasks"), sweep.tasks)]
+    reg = load_model_registry("configs/models.yaml")
+    assert len(sweep.models) >= 48 and all("gpu-ladder" in reg.get(m).tags for m in sweep.models)
+    lines = out.splitlines()
+    model_lines = {ln.split()[0]: ln for ln in lines if ln and not ln.startswith((" ", "#", "model", "TOTAL"))}
+    assert set(model_lines) == set(sweep.models)
+    run_lines = [ln for ln in lines if ln.startswith("  ")]
+    assert len(run_lines) == len(sweep.models) * len(tasks)
+    assert f"{len(sweep.models) * len(tasks)} runs" in lines[-1]
+    # the 72B needs several 80 GB GPUs and the sweep gives it 4; a 70M model fits on one
+    assert model_lines["qwen2.5-72b"].split()[5] == "4" and "!" not in model_lines["qwen2.5-72b"]
+    assert model_lines["pythia-70m"].split()[5] == "1"
+
+
+def test_kv_rule_of_thumb_is_an_upper_bound_for_llama_7b(gpu_sweep) -> None:
+    # Llama-7B (MHA, 32 layers x 4096, fp16) stores 2*32*4096*2 = 524 kB per token
+    est = gpu_sweep.kv_bytes_per_token(6.74e9, 2)
+    assert 0.9 * 524e3 < est < 1.5 * 524e3
+
+
+def test_shards_merge_into_one_store(gpu_sweep, tmp_path: Path) -> None:
+    from harness.cli import main
+
+    sweep = tmp_path / "sweep.yaml"
+    models = ["smollm2-135m", "gemma3-270m", "qwen2.5-coder-0.5b"]
+    sweep.write_text(json.dumps({"name": "fake-shards", "models": models, "tasks": ["addition_1digit", "addition_2digit"],
+                                 "limit": 6, "backend": {"kind": "fake"}, "output_dir": str(tmp_path / "unused")}))
+    shards = []
+    for k in range(2):
+        d = tmp_path / f"shard{k}"
+        assert gpu_sweep.main([str(sweep), "--shard", f"{k}/2", "--split-tasks", "--output-dir", str(d)]) == 0
+        shards.append(d)
+    files = [{p.relative_to(d / "records") for p in (d / "records").glob("*/*.jsonl")} for d in shards]
+    assert files[0] and files[1] and not files[0] & files[1]  # disjoint (model, task) runs
+    merged = tmp_path / "merged"
+    assert gpu_sweep.main(["--merge", str(merged), *map(str, shards)]) == 0
+    assert main(["report", str(merged)]) == 0
+    from harness.report import aggregate
+
+    agg = aggregate(str(merged))
+    assert {(c.model.name, c.task) for c in agg.cells} == {(m, t) for m in models for t in ("addition_1digit", "addition_2digit")}
+    # merging the same shard twice is fine; a conflicting copy of a run is refused
+    assert gpu_sweep.main(["--merge", str(merged), str(shards[0])]) == 0
+    f = next((shards[1] / "records").glob("*/*.jsonl"))
+    f.write_text(f.read_text().replace('"valid":true', '"valid":false', 1))
+    with pytest.raises(SystemExit, match="merge conflict"):
+        gpu_sweep.main(["--merge", str(merged), str(shards[1])])

@@ -167,3 +167,10 @@ def test_shape_rules_decide_on_a_ladder_that_reaches_the_claimed_sizes(tmp_path:
     assert v["000-12"].status == "refuted" and v["001-01"].status == "refuted"  # a continuous metric jumps too
     assert v["000-24"].status == "refuted"
     assert any("z=+" in e for e in v["004-11"].evidence)
+
+
+def test_paired_null_at_the_floor_is_inconclusive_not_refuted(tmp_path: Path) -> None:
+    models = [SynthModel("floor", 10**8, "f", 0.02, zero_shot_penalty=0.0)]
+    run = write_synthetic_run(tmp_path, models, {"addition_3digit": 3, "addition_3digit_0shot": 3}, n=300)
+    v = _verdicts(run)["001-28"]
+    assert v.status == "inconclusive" and "floor" in (v.reason or "")

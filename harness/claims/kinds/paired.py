@@ -31,6 +31,7 @@ class PairedParams(KindParams):
     relative_min: float | None = None  # an effect also needs (treatment / baseline − 1) ≥ this, in the claimed direction
     refute_relative_below: float | None = None  # "no effect" also when the relative change is below this
     effect_means: Literal["supports", "refutes"] = "supports"  # for claims that an effect should be absent
+    min_signal: float = 0.05  # both conditions below this (or both above 1 − this): floor/ceiling, the cell says nothing
     guard_metric: str | None = None  # a side effect that must not grow (e.g. over_refusal)...
     guard_max_increase: float = 0.10  # ...by more than this (treatment − baseline, paired) for a cell to count
 
@@ -57,7 +58,7 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
     claims that an effect should be absent (e.g. no in-context learning in small models)."""
     sign = 1.0 if p.direction == "increase" else -1.0
     binary = OUTPUT_KINDS.get(rule.metric) == "binary"
-    evidence, wins, nulls, one_sided = [], 0, 0, []
+    evidence, wins, nulls, one_sided, floors = [], 0, 0, [], 0
     for b, t in p.all_pairs():
         ran = [m for m in data.models if data.cell(m.name, b) and data.cell(m.name, t) and (p.max_params is None or m.params <= p.max_params)]
         for m in ran[-1:] if p.largest_only else ran:
@@ -76,15 +77,19 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
                 g = paired_compare(base.by_item(p.guard_metric), treat.by_item(p.guard_metric), OUTPUT_KINDS.get(p.guard_metric) == "binary")
                 guard_ok = g.n > 0 and g.diff <= p.guard_max_increase
                 guard_note = f"; {p.guard_metric} {100 * g.diff:+.1f} points (n={g.n}){'' if guard_ok else ' — too much'}"
+            binary_floor = binary and (max(r.mean_a, r.mean_b) < p.min_signal or min(r.mean_a, r.mean_b) > 1 - p.min_signal)
+            floors += binary_floor
             win = d > 0 and r.p_value < p.alpha and d >= p.min_diff and (p.relative_min is None or rel >= p.relative_min) and guard_ok
-            null = (not win) and (hi < max(p.min_diff, 1e-12) or (d < 0 and r.p_value < p.alpha)
+            null = (not win) and not binary_floor and (hi < max(p.min_diff, 1e-12) or (d < 0 and r.p_value < p.alpha)
                                   or (p.refute_relative_below is not None and rel < p.refute_relative_below) or not guard_ok)
             wins += win
             nulls += null
             one_sided.append(r.p_value / 2 if d > 0 else 1 - r.p_value / 2)
             evidence.append(f"{m.model_id} ({fmt_params(m.params)}): {t} − {b} = {100 * r.diff:+.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}], "
-                            + (f"relative {100 * (r.mean_b / r.mean_a - 1):+.0f}%, " if r.mean_a > 0 else "relative n/a (baseline 0), ") + f"{r.test} p={r.p_value:.3g}, n={r.n} paired items" + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else "") + guard_note)
+                            + (f"relative {100 * (r.mean_b / r.mean_a - 1):+.0f}%, " if r.mean_a > 0 else "relative n/a (baseline 0), ") + f"{r.test} p={r.p_value:.3g}, n={r.n} paired items" + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else "") + guard_note + (" — both conditions at the floor/ceiling: uninformative" if binary_floor else ""))
     k = len(one_sided)
+    if k > 0 and floors == k:
+        return Outcome("inconclusive", evidence, reason=f"every cell is at the floor or ceiling (both conditions < {100 * p.min_signal:g}% or > {100 - 100 * p.min_signal:g}%): no difference can show; needs models that partly solve the task")
     if k == 0:
         return Outcome("inconclusive", evidence, reason=f"no model ran both conditions of any pair {p.all_pairs()}")
     p_comb = float(combine_pvalues([min(max(x, 1e-300), 1.0) for x in one_sided], method="fisher").pvalue)

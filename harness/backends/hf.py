@@ -89,6 +89,7 @@ class HFBackend:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self._prefix = PrefixCache(self.model) if prefix_cache and supports_prefix_cache(self.model) else None
         self.stats = BackendStats()
+        self._stop_cache: dict[tuple[str, ...], Any] = {}
         self.info = BackendInfo(
             backend="hf",
             model_id=model_id or model_path,
@@ -175,8 +176,7 @@ class HFBackend:
             "top_k": None,
         }
         if stop:
-            kwargs["stop_strings"] = list(stop)
-            kwargs["tokenizer"] = self.tokenizer
+            kwargs["stopping_criteria"] = self._stop_criteria(stop)
         if sample and seed is not None:
             torch.manual_seed(seed)
         t0 = time.perf_counter()
@@ -201,6 +201,19 @@ class HFBackend:
             reason = "stop" if (stopped or hit_eos or len(toks) < max_new) else "length"
             gens.append(Generation(text=cut, n_tokens=len(toks), finish_reason=reason))
         return gens
+
+    def _stop_criteria(self, stop: tuple[str, ...]) -> Any:
+        """`stop_strings` as a criterion built once per stop set.
+
+        The same criterion `generate(stop_strings=...)` builds, but transformers' own cache of its
+        token tables missed on every call here (transformers 5.23), costing ~2 s per batch for a
+        49k vocabulary; a criterion holds no per-call state, so one instance serves every batch.
+        """
+        from transformers import StoppingCriteriaList, StopStringCriteria
+
+        if stop not in self._stop_cache:
+            self._stop_cache[stop] = StopStringCriteria(self.tokenizer, list(stop))
+        return StoppingCriteriaList([self._stop_cache[stop]])
 
     def _cached_prefix(self, prefix: list[int], batch_size: int) -> Any:
         """The prefix's key/value cache for a batch (computed on first use), with the stats kept."""

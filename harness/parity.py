@@ -98,6 +98,7 @@ def compare_runs(
     model_b: str | None = None,
     min_agreement: float = 1.0,
     logprob_tol: float = 1e-3,
+    subset_ok: bool = False,
 ) -> ParityResult:
     """Compare the records of `task` in two run folders item by item (see the module doc for the rule)."""
     ma, ra, meta_a = _records(dir_a, task, model_a)
@@ -133,7 +134,7 @@ def compare_runs(
     reasons = []
     if n == 0:
         reasons.append("no items in common")
-    if n < len(ra) or n < len(rb):
+    if (n < min(len(ra), len(rb))) if subset_ok else (n < len(ra) or n < len(rb)):
         reasons.append(f"item sets differ: {len(ra)} vs {len(rb)} items, {n} compared, {n_hash} with different content")
     if agreement < min_agreement:
         reasons.append(f"greedy agreement {agreement:.1%} < {min_agreement:.1%}")
@@ -300,7 +301,7 @@ def cmd_parity(args: argparse.Namespace) -> int:
         console.print(f"[bold]▶ {side.label}[/bold] ({where}) → {dirs[key]}")
         run_side(side, tasks, dirs[key], limit=args.limit, seed=args.seed, registry=args.registry, task_dir=args.task_dir, specs=specs)
     dir_a, dir_b = dirs["a"], dirs["b"]
-    results = [compare_runs(dir_a, dir_b, t, model_a=args.a_model, model_b=args.b_model, min_agreement=args.min_agreement, logprob_tol=args.logprob_tol) for t in tasks]
+    results = [compare_runs(dir_a, dir_b, t, model_a=args.a_model, model_b=args.b_model, min_agreement=args.min_agreement, logprob_tol=args.logprob_tol, subset_ok=args.subset_ok) for t in tasks]
     out = Path(args.out or Path("results") / "parity" / label)
     for p in write_report(results, out):
         console.print(f"wrote {p}")
@@ -328,6 +329,7 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     p.add_argument("--seed", type=int)
     p.add_argument("--min-agreement", type=float, default=1.0, help="required fraction of identical greedy outputs")
     p.add_argument("--logprob-tol", type=float, default=1e-3, help="allowed max |Δ sum log p(gold)| per item")
+    p.add_argument("--subset-ok", action="store_true", help="pass when one run's items are a subset of the other's (a small run vs a full one)")
     p.add_argument("--work-dir", help="where the two runs go (default runs/parity/<A>__vs__<B>)")
     p.add_argument("--out", help="report folder (default results/parity/<A>__vs__<B>)")
     p.add_argument("--registry", default="configs/models.yaml")

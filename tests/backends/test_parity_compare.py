@@ -72,3 +72,9 @@ def test_logprob_tolerance(runs: dict[str, Path], tmp_path: Path) -> None:
 def test_missing_items_fail(runs: dict[str, Path], tmp_path: Path) -> None:
     r = compare_runs(runs["a"], _perturb(runs["a"], tmp_path / "short", 0.0, drop_last=True), TASK)
     assert not r.passed and r.n_compared == 39 and "item sets differ" in r.reasons[0]
+
+
+def test_subset_ok_compares_a_small_run_with_a_full_one(runs: dict[str, Path], tmp_path: Path) -> None:
+    short = _perturb(runs["a"], tmp_path / "short", 0.0, drop_last=True)
+    assert compare_runs(runs["a"], short, TASK, subset_ok=True).passed
+    assert not compare_runs(runs["bad"], short, TASK, subset_ok=True).passed

@@ -5,6 +5,11 @@ anywhere in [max(0, 1 - L*e), 1 - e]. Schaeffer et al.'s point: if digit errors 
 exact match would be p^L with p = 1 - e. We report both, the clustering index
 c = (EM - (1 - L e)) / ((L - 1) e) (0: errors spread one per item, 1: errors all in the same
 items), and the resolution 1/(N*L) below which a 0% says nothing.
+
+When answer lengths vary across items (1-digit sums are 1 or 2 digits long), the bounds are
+computed per item, which is exact: a wrong item has at least one wrong digit, so
+EM >= 1 - mean(e_i * L_i), and at most all of its digits wrong (e_i <= 1), so EM <= 1 - mean(e_i).
+With a constant L these are the [1 - L e, 1 - e] above.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ class EmergenceCell:
     answer_len: float
     exact_match: float
     digit_error: float
-    em_lower_bound: float  # 1 - L e
+    em_lower_bound: float  # 1 - mean(L_i e_i) (= 1 - L e for constant L), floored at 0
     em_upper_bound: float  # 1 - e
     independence_em: float  # mean over items of (1 - e)^L_i
     independence_residual: float  # EM - independence_em
@@ -37,10 +42,12 @@ def emergence_cell(em: Sequence[float], digit_err: Sequence[float], answer_len: 
     EM = float(em_a.mean())
     e = float(e_a.mean())
     L = float(L_a.mean())
-    lower = max(0.0, 1 - L * e)
+    wrong_digits = float(np.mean(e_a * L_a))  # mean number of wrong digits per item
+    lower = max(0.0, 1 - wrong_digits)
     upper = 1 - e
     indep = float(np.mean((1 - e) ** L_a))
-    clustering = (EM - (1 - L * e)) / ((L - 1) * e) if e > 0 and L > 1 else None
+    span = wrong_digits - e
+    clustering = (EM - (1 - wrong_digits)) / span if e > 0 and span > 1e-12 else None
     tf = [t for t in tf_acc if t is not None]
     p = float(np.mean(tf)) if tf else None
     toks = [t for t in gold_tokens if t is not None]

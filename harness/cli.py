@@ -29,7 +29,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from harness.config import load_model_registry, load_sweep, load_tasks
     from harness.config.sweep import BackendSpec, SweepSpec
     from harness.config.task import select_tasks
-    from harness.report import aggregate, write_tables
+    from harness.report.build import write_report
     from harness.runner import run_sweep
 
     if args.sweep:
@@ -53,8 +53,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     models = _csv(args.models) if args.models else sweep.models
     console.print(f"[bold]{sweep.name}[/bold]: {len(models)} model(s) × {len(tasks)} task(s) → {out}")
     summary = run_sweep(sweep, tasks, registry, output_dir=out, limit=args.limit, seed=args.seed, models=models, show_progress=not args.no_progress)
-    if not args.no_report:
-        paths = write_tables(aggregate(out), Path(out) / "report", title=f"{sweep.name}")
+    if not args.no_report and summary.completed:
+        paths = write_report(out, None, title=sweep.name)
         console.print("tables: " + ", ".join(str(p) for p in paths))
     for f in summary.failures:
         console.print(f"[red]failed[/red] {f.get('model')} {f.get('task', '')} at {f['stage']}: {f['error']}")

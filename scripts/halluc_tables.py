@@ -79,7 +79,7 @@ def _qa_table(recs: dict[tuple[str, str], list[ItemRecord]], models: dict[str, s
 
 def _paired(recs: dict[tuple[str, str], list[ItemRecord]], models: dict[str, str]) -> list[str]:
     out = ["## Paired comparisons against the bare prompt (same items; exact McNemar)", "",
-           "Δ = condition − bare in percentage points; b = items better only under the condition's metric direction count (bare=1, cond=0), c = (bare=0, cond=1).", "",
+           "Δ = condition − bare in percentage points; b = items where the metric is 1 under bare and 0 under the condition, c = the reverse; p = exact McNemar (binomial on b + c discordant pairs).", "",
            "| model | condition | metric | n pairs | bare | condition | Δ (pp) | b | c | p |", "|---|---|---|---|---|---|---|---|---|---|"]
     for m, label in models.items():
         base = {r.item_id: r for r in recs.get((m, BASELINE), [])}

@@ -9,12 +9,14 @@ SWEEP=configs/sweeps/cpu_hallucination.yaml
 OUT=results/hallucination
 run() { nice -n 10 harness run $SWEEP --no-progress --no-report --output-dir $OUT "$@"; }
 # phase 1: bare vs "I don't know" permission (24 items: 8 control, 8 fictional, 8 false premise) + filmography (3 actors x EN/ZH)
-for m in qwen2.5-coder-0.5b gemma3-270m smollm2-135m; do
+for m in qwen2.5-coder-0.5b smollm2-135m gemma3-270m; do
   run --models $m --tasks 'halluc_qa_bare,halluc_qa_idk' --limit 24
+done
+for m in smollm2-135m gemma3-270m qwen2.5-coder-0.5b; do
   run --models $m --tasks halluc_filmography --limit 6
 done
-# phase 2: retrieval with / without the answer (first 16 of the same items)
-for m in qwen2.5-coder-0.5b gemma3-270m smollm2-135m; do
+# phase 2: retrieval with / without the answer (first 16 of the same items; smallest models first)
+for m in smollm2-135m gemma3-270m qwen2.5-coder-0.5b; do
   run --models $m --tasks 'halluc_qa_rag,halluc_qa_rag_noanswer' --limit 16
 done
 # phase 3: "check the premise", few-shot with abstention exemplars, imaginative vs factual (smallest models first)

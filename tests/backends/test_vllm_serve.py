@@ -37,8 +37,6 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def vllm_server(smollm2_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if os.environ.get("HARNESS_VLLM_SERVE") != "1":
-        pytest.skip("opt-in (HARNESS_VLLM_SERVE=1): not yet verified end to end on the project machines")
     if not VLLM.exists():
         if os.environ.get("HARNESS_REQUIRE_VLLM") == "1":
             pytest.fail(f"{VLLM} missing: run bash scripts/setup_vllm_env.sh")

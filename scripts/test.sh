@@ -16,6 +16,6 @@ if [ "${SKIP_BROWSER:-0}" != "1" ]; then
 fi
 if [ "${SKIP_VLLM:-0}" != "1" ]; then
   (deactivate; bash scripts/setup_vllm_env.sh)
-  export HARNESS_REQUIRE_VLLM=1
+  export HARNESS_REQUIRE_VLLM=1 HARNESS_VLLM_SERVE=1
 fi
 python -m pytest -q -p no:cacheprovider --timeout=1800 "$@"

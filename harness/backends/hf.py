@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.backends.base import BackendInfo, Generation, GenerateRequest, Loglikelihood, LoglikelihoodRequest, cut_at_stop
+from harness.backends.tokens import split_context_continuation
 from harness.backends.prefix_cache import PrefixCache, supports_prefix_cache
 from harness.errors import ModelLoadError
 
@@ -227,19 +228,7 @@ class HFBackend:
     # --------------------------------------------------------- loglikelihood
     def _split_tokens(self, r: LoglikelihoodRequest) -> tuple[list[int], list[int]]:
         context, special = self.render(r.context, r.messages)
-        continuation = r.continuation
-        # lm-eval convention: trailing whitespace of the context belongs to the continuation
-        stripped = context.rstrip(" ")
-        continuation = context[len(stripped) :] + continuation
-        whole = self._encode(stripped + continuation, special)
-        ctx = self._encode(stripped, special)
-        # the continuation's tokens are those the full string adds after the context
-        n_common = 0
-        for a, b in zip(ctx, whole):
-            if a != b:
-                break
-            n_common += 1
-        return whole[:n_common], whole[n_common:]
+        return split_context_continuation(context, r.continuation, lambda text: self._encode(text, special))
 
     def loglikelihood(self, requests: list[LoglikelihoodRequest]) -> list[Loglikelihood]:
         import torch

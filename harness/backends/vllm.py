@@ -21,6 +21,7 @@ import os
 from typing import Any
 
 from harness.backends.base import BackendInfo, Generation, GenerateRequest, Loglikelihood, LoglikelihoodRequest, cut_at_stop
+from harness.backends.tokens import split_context_continuation
 from harness.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -182,18 +183,8 @@ class VLLMBackend:
 
     # --------------------------------------------------------- loglikelihood
     def _split_tokens(self, r: LoglikelihoodRequest) -> tuple[list[int], list[int]]:
-        """Context / continuation tokens, exactly as hf.HFBackend._split_tokens (lm-eval convention)."""
         context, special = self.render(r.context, r.messages)
-        stripped = context.rstrip(" ")
-        continuation = context[len(stripped) :] + r.continuation
-        whole = self._encode(stripped + continuation, special)
-        ctx = self._encode(stripped, special)
-        n_common = 0
-        for a, b in zip(ctx, whole):
-            if a != b:
-                break
-            n_common += 1
-        return whole[:n_common], whole[n_common:]
+        return split_context_continuation(context, r.continuation, lambda text: self._encode(text, special))
 
     def loglikelihood(self, requests: list[LoglikelihoodRequest]) -> list[Loglikelihood]:
         from vllm import SamplingParams

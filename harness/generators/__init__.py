@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
+from harness.registry import import_plugins
 from harness.generators.base import GENERATORS, Generator, GeneratorParams, Item, get_generator, register_generator
-
-_loaded = False
 
 
 def load_all() -> None:
-    """Import every module of this package so that its generators register."""
-    global _loaded
-    if _loaded:
-        return
-    for mod in pkgutil.iter_modules(__path__):
-        if mod.name != "base":
-            importlib.import_module(f"{__name__}.{mod.name}")
-    _loaded = True
+    """Import every module of this package so that its plugins register."""
+    import_plugins(__name__, __path__)
 
 
 __all__ = ["GENERATORS", "Generator", "GeneratorParams", "Item", "get_generator", "load_all", "register_generator"]

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
+from harness.registry import import_plugins
 from harness.metrics.base import METRICS, OUTPUT_KINDS, PARSERS, Metric, ScoreContext, lower_is_better, register_metric, register_parser
-
-_loaded = False
 
 
 def load_all() -> None:
-    global _loaded
-    if _loaded:
-        return
-    for mod in pkgutil.iter_modules(__path__):
-        if mod.name != "base":
-            importlib.import_module(f"{__name__}.{mod.name}")
-    _loaded = True
+    """Import every module of this package so that its plugins register."""
+    import_plugins(__name__, __path__)
 
 
 def parse(name: str, text: str, item, **params) -> str | None:  # type: ignore[no-untyped-def]

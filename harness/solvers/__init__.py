@@ -6,22 +6,13 @@ new solver module, with no change to the runner.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
+from harness.registry import import_plugins
 from harness.solvers.base import SOLVERS, Solver, SolverOutput, register_solver
-
-_loaded = False
 
 
 def load_all() -> None:
-    global _loaded
-    if _loaded:
-        return
-    for mod in pkgutil.iter_modules(__path__):
-        if mod.name != "base":
-            importlib.import_module(f"{__name__}.{mod.name}")
-    _loaded = True
+    """Import every module of this package so that its plugins register."""
+    import_plugins(__name__, __path__)
 
 
 __all__ = ["SOLVERS", "Solver", "SolverOutput", "load_all", "register_solver"]

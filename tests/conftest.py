@@ -50,3 +50,26 @@ def smollm2(smollm2_path, registry):
     backend = load_backend("hf", registry.get("smollm2-135m"), {"batch_size": 8, "device": "cpu"})
     yield backend
     backend.close()
+
+
+class _KeepOpen:
+    """The session's shared SmolLM2, whose close() a Runner must not reach."""
+
+    def __init__(self, backend) -> None:  # type: ignore[no-untyped-def]
+        self._b = backend
+        self.info = backend.info
+
+    def generate(self, requests):  # type: ignore[no-untyped-def]
+        return self._b.generate(requests)
+
+    def loglikelihood(self, requests):  # type: ignore[no-untyped-def]
+        return self._b.loglikelihood(requests)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def smollm2_factory(smollm2):
+    """A Runner backend_factory that serves the shared SmolLM2 without closing it."""
+    return lambda kind, spec, opts: _KeepOpen(smollm2)

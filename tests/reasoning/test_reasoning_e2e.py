@@ -60,27 +60,10 @@ def test_fake_model_through_runner_and_tables(repo: Path, registry, tmp_path: Pa
     assert "| fake | label_map (foo/bar) | 12 |" in md
 
 
-class _KeepOpen:
-    """The session's shared SmolLM2, whose close() the runner must not reach."""
-
-    def __init__(self, backend) -> None:  # type: ignore[no-untyped-def]
-        self._b = backend
-        self.info = backend.info
-
-    def generate(self, requests):  # type: ignore[no-untyped-def]
-        return self._b.generate(requests)
-
-    def loglikelihood(self, requests):  # type: ignore[no-untyped-def]
-        return self._b.loglikelihood(requests)
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.mark.real_model
-def test_real_smollm2_end_to_end(repo: Path, registry, smollm2, tmp_path: Path) -> None:
+def test_real_smollm2_end_to_end(repo: Path, registry, smollm2_factory, tmp_path: Path) -> None:
     tasks = select_tasks(load_tasks(repo / "tasks"), ["compound_copy_L04", "cot_coin_direct", "pool_abstract", "icl_labels_k2"])
-    runner = Runner(ResultStore(tmp_path), registry, backend_factory=lambda kind, spec, opts: _KeepOpen(smollm2), show_progress=False)
+    runner = Runner(ResultStore(tmp_path), registry, backend_factory=smollm2_factory, show_progress=False)
     summary = runner.run(["smollm2-135m"], tasks, limit=2)
     assert not summary.failures
     store = ResultStore(tmp_path)

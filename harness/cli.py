@@ -2,6 +2,7 @@
 
     harness run configs/sweeps/cpu_addition.yaml --limit 20
     harness report results/cpu-addition
+    harness report results/cpu-addition results/hallucination results/tools results/reasoning --out results/report
     harness models install smollm2-135m
     harness tasks list
 """
@@ -65,7 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from harness.report.build import write_report
 
-    paths = write_report(args.output_dir, args.out, title=args.title)
+    paths = write_report(args.output_dir if len(args.output_dir) > 1 else args.output_dir[0], args.out, title=args.title)
     for p in paths:
         console.print(f"wrote {p}")
     return 0
@@ -145,8 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(fn=cmd_run)
 
     rep = sub.add_parser("report", help="write tables, claim verdicts, plots, Markdown and HTML from a run's records")
-    rep.add_argument("output_dir")
-    rep.add_argument("--out", help="folder for the report (default: <output_dir>/report)")
+    rep.add_argument("output_dir", nargs="+", help="run folder(s); several = one combined report (needs --out)")
+    rep.add_argument("--out", help="folder for the report (default: <output_dir>/report; required for several)")
     rep.add_argument("--title")
     rep.set_defaults(fn=cmd_report)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.metrics import OUTPUT_KINDS
 from harness.records import ItemRecord
@@ -28,8 +29,12 @@ class CellData:
     def values(self, metric: str) -> list[float | None]:
         return [r.scores.get(metric) for r in self.records]
 
-    def by_item(self, metric: str) -> dict[str, float | None]:
-        """Scores keyed by (item id, item hash), so that only identical items are paired."""
+    def by_item(self, metric: str, key: str = "item") -> dict[str, float | None]:
+        """Scores keyed by (item id, item hash), so that only identical items are paired; with
+        key="item_id", by id alone (conditions that add context, e.g. retrieved passages, to the
+        same question change the item hash but not the question)."""
+        if key == "item_id":
+            return {r.item_id: r.scores.get(metric) for r in self.records}
         return {f"{r.item_id}:{r.item_hash}": r.scores.get(metric) for r in self.records}
 
     def estimate(self, metric: str) -> Estimate:
@@ -79,12 +84,21 @@ class RuleData:
         return min((c.n for c in self.cells.values()), default=0)
 
 
-def rule_data(agg: Aggregate, task_names: list[str], models: list[str] | str) -> RuleData:
+def _keep(r: ItemRecord, where: dict[str, list[Any]]) -> bool:
+    return all(r.meta.get(k) in allowed for k, allowed in where.items())
+
+
+def rule_data(agg: Aggregate, task_names: list[str], models: list[str] | str, items_where: dict[str, list[Any]] | None = None) -> RuleData:
+    """The rule's cells; `items_where` keeps only items whose metadata matches (e.g. premise items)."""
     chosen = [m for m in agg.models if models == "all" or m.name in models]
-    cells = {(m.name, t): CellData(m, t, agg.records[(m.name, t)]) for m in chosen for t in task_names if agg.records.get((m.name, t))}
-    for c in agg.cells:  # reuse the intervals the aggregate already computed
-        if (c.model.name, c.task) in cells:
-            cells[(c.model.name, c.task)]._est[c.metric] = c.estimate
+    recs = {(m.name, t): agg.records.get((m.name, t)) or [] for m in chosen for t in task_names}
+    if items_where:
+        recs = {k: [r for r in v if _keep(r, items_where)] for k, v in recs.items()}
+    cells = {k: CellData(next(m for m in chosen if m.name == k[0]), k[1], v) for k, v in recs.items() if v}
+    if not items_where:
+        for c in agg.cells:  # reuse the intervals the aggregate already computed
+            if (c.model.name, c.task) in cells:
+                cells[(c.model.name, c.task)]._est[c.metric] = c.estimate
     used = [m for m in chosen if any((m.name, t) in cells for t in task_names)]
     tasks = [t for t in task_names if any((m.name, t) in cells for m in used)]
     return RuleData(tasks, used, cells)

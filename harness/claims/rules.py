@@ -42,6 +42,10 @@ class Rule(BaseModel):
     tasks: list[str] = Field(..., min_length=1, description="task names or globs")
     models: list[str] | Literal["all"] = "all"
     metric: str = Field(..., description="the deciding metric output (e.g. exact_match)")
+    items_where: dict[str, list[str | int | float | bool]] = Field(
+        default_factory=dict,
+        description="keep only items whose generator metadata has one of these values (e.g. {kind: [premise]})",
+    )
     params: dict[str, Any] = Field(default_factory=dict, description="kind-specific parameters")
     requirements: Requirements = Field(default_factory=Requirements)
     change: str = Field("", description="what evidence would change a supported/refuted verdict")

@@ -75,7 +75,7 @@ def evaluate_rule(rule: Rule, agg: Aggregate, catalogue: Catalogue | None = None
     if claim:
         v.title, v.quote, v.en, v.speaker, v.source = claim.title, claim.quote, claim.en, claim.speaker, f"{claim.source_file}, {claim.lines}"
     names = rule.expand_tasks(set(agg.tasks))
-    data = rule_data(agg, names, rule.models)
+    data = rule_data(agg, names, rule.models, rule.items_where)
     if not data.cells:
         v.reason = f"no records for its tasks ({', '.join(rule.tasks)}) in this run"
         return v

@@ -114,11 +114,14 @@ def fc_ast(ctx: ScoreContext) -> Scores:
 @register_metric(
     "agent_trace",
     {"agent_steps": "continuous", "agent_calls": "continuous", "agent_malformed": "continuous", "agent_any_malformed": "binary",
-     "agent_tool_errors": "continuous", "agent_used_tool": "binary", "agent_step_limit": "binary"},
-    lower_is_better=("agent_malformed", "agent_any_malformed", "agent_tool_errors", "agent_step_limit"),
+     "agent_tool_errors": "continuous", "agent_used_tool": "binary", "agent_step_limit": "binary",
+     "agent_forced_answer": "binary"},
+    lower_is_better=("agent_malformed", "agent_any_malformed", "agent_tool_errors", "agent_step_limit", "agent_forced_answer"),
 )
 def agent_trace(ctx: ScoreContext) -> Scores:
-    """Counts over the recorded trajectory (model turns, executed calls, malformed calls, tool errors)."""
+    """Counts over the recorded trajectory (model turns, executed calls, malformed calls, tool errors);
+    `agent_step_limit`: the last turn still called a tool; `agent_forced_answer`: the answer came only
+    in the forced final turn (the model did not stop calling tools by itself)."""
     traj = ctx.trajectory or []
     turns = [t for t in traj if t.get("role") == "assistant"]
     tools = [t for t in traj if t.get("role") == "tool"]
@@ -134,6 +137,7 @@ def agent_trace(ctx: ScoreContext) -> Scores:
         "agent_tool_errors": float(sum(1 for t in executed if t.get("error"))),
         "agent_used_tool": float(any(t.get("error") is None for t in executed)),
         "agent_step_limit": float(hit_limit),
+        "agent_forced_answer": float(bool(last.get("forced")) and not hit_limit),
     }
 
 

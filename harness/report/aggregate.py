@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.metrics import OUTPUT_KINDS, load_all
 from harness.records import ItemRecord, RunMeta
 from harness.stats.intervals import Estimate, estimate
 from harness.store import ResultStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,13 +60,27 @@ def _registry_info(model: str) -> ModelInfo:
     return ModelInfo(model, spec.display_name, spec.params, spec.family, spec.instruct)
 
 
-def aggregate(root: str) -> Aggregate:
+def aggregate(roots: str | Sequence[str]) -> Aggregate:
+    """One aggregate over one run directory, or several (a combined report over sweeps). A (model,
+    task) pair found in more than one directory is taken from the first and the others are logged."""
     load_all()
-    store = ResultStore(root)
-    metas = {(m.model, m.task): m for m in store.metas()}
+    metas: dict[tuple[str, str], RunMeta] = {}
     records: dict[tuple[str, str], list[ItemRecord]] = defaultdict(list)
-    for rec in store.iter_all():
-        records[(rec.model, rec.task)].append(rec)
+    owner: dict[tuple[str, str], str] = {}
+    for root in [roots] if isinstance(roots, str) else list(roots):
+        store = ResultStore(root)
+        for rec in store.iter_all():
+            key = (rec.model, rec.task)
+            if owner.setdefault(key, root) != root:
+                continue
+            records[key].append(rec)
+        for m in store.metas():
+            if owner.get((m.model, m.task), root) == root:
+                metas.setdefault((m.model, m.task), m)
+        skipped = sorted({(r.model, r.task) for r in store.iter_all()} - {k for k, v in owner.items() if v == root})
+        if skipped:
+            log.warning("%s: %d (model, task) pair(s) already read from an earlier directory, skipped: %s", root, len(skipped),
+                        ", ".join(f"{m}/{t}" for m, t in skipped[:5]))
     models: dict[str, ModelInfo] = {}
     for (model, _task), meta in metas.items():
         models[model] = ModelInfo(model, meta.model_id, meta.model_params, meta.model_family, meta.model_instruct)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 from harness.claims.catalogue import DEFAULT_CATALOGUE, Catalogue, load_catalogue
@@ -173,13 +174,18 @@ def compute_verdicts(agg: Aggregate, specs: dict[str, TaskSpec], rules_glob: str
     return evaluate_all(agg, load_rules(rules_glob), catalogue, linked_claims=linked_claims(agg, specs))
 
 
-def write_report(run_dir: str | Path, out_dir: str | Path | None = None, title: str | None = None, rules_glob: str = DEFAULT_RULES_GLOB,
+def write_report(run_dir: str | Path | Sequence[str | Path], out_dir: str | Path | None = None, title: str | None = None, rules_glob: str = DEFAULT_RULES_GLOB,
                  catalogue_path: str = DEFAULT_CATALOGUE, task_dir: str = "tasks", anchors_path: str = DEFAULT_ANCHORS) -> list[Path]:
-    agg = aggregate(str(run_dir))
+    """Tables, verdicts, plots, report.md and report.html for one run directory, or for several
+    combined (then `out_dir` is required: the verdicts use every directory's records)."""
+    dirs = [str(run_dir)] if isinstance(run_dir, (str, Path)) else [str(d) for d in run_dir]
+    if len(dirs) > 1 and out_dir is None:
+        raise HarnessError("a report over several run directories needs an output folder (--out)")
+    agg = aggregate(dirs)
     if not agg.cells:
-        raise HarnessError(f"no records under {run_dir}/records")
-    out = Path(out_dir or Path(run_dir) / "report")
-    title = title or Path(run_dir).name
+        raise HarnessError(f"no records under {', '.join(f'{d}/records' for d in dirs)}")
+    out = Path(out_dir or Path(dirs[0]) / "report")
+    title = title or " + ".join(Path(d).name for d in dirs)
     paths = write_tables(agg, out, title=title)
     specs = _task_specs(task_dir)
     order = {"supported": 0, "refuted": 0, "inconclusive": 1, "no rule": 2, "not run": 3}

@@ -3,7 +3,8 @@
 Batched across items: at every step all unfinished episodes go to the backend in one
 `generate` call, so it works with any `Backend` (transformers, vLLM, an OpenAI-compatible
 server). An episode ends when the model answers without calling a tool, or at the step limit
-(`max_steps`, or the item's `meta.max_steps`). Malformed calls are answered with an error
+(`max_steps`, or the item's `meta.max_steps`), optionally followed by one forced-answer
+turn (`final_answer_turn`) for models that keep calling tools after they have the result. Malformed calls are answered with an error
 observation and counted; tool errors are observations too. The full trajectory is recorded.
 
 With `tools: []` the same framing asks the question directly (the no-tool arm); with
@@ -27,6 +28,7 @@ from harness.tools import Call, build_sandbox, execute, extract_calls, get_tools
 from harness.tools.calls import Extraction, to_call
 from harness.tools.protocol import STOPS, Conversation, Mode, supports_native_tools
 
+FINAL_ANSWER_MSG = "You cannot call any more tools. Give your final answer now, in one line starting with \"Answer:\"."
 MALFORMED_MSG = 'Error: could not parse your tool call. Use <tool_call>{"name": "TOOL_NAME", "arguments": {...}}</tool_call>'
 
 
@@ -36,6 +38,11 @@ class AgentParams(BaseModel):
     max_steps: int = Field(6, ge=1, le=64, description="model turns per episode (an item's meta.max_steps overrides)")
     protocol: Literal["auto", "native", "json"] = Field("auto", description="auto: native tool template when the model has one")
     max_calls_per_step: int = Field(4, ge=1, le=16)
+    final_answer_turn: bool = Field(
+        False,
+        description="at the step limit, give one more turn that asks for the answer (ReAct-style forced "
+        "final answer); an answer given there is recorded with finish_reason 'forced_answer'",
+    )
 
 
 def _mode(params: AgentParams, prompt: RenderedPrompt, backend: Backend, has_tools: bool) -> Mode:
@@ -67,6 +74,7 @@ def agent(task: TaskSpec, items: list[Item], prompts: list[RenderedPrompt], back
     n_tokens = [0] * len(items)
     last_text = [""] * len(items)
     active = list(range(len(items)))
+    forcing: set[int] = set()  # episodes in their forced final-answer turn
     step = 0
     while active:
         step += 1
@@ -94,8 +102,15 @@ def agent(task: TaskSpec, items: list[Item], prompts: list[RenderedPrompt], back
             else:
                 ex = extract_calls(gen.text, tuple(tools))
             calls = ex.calls[: params.max_calls_per_step]
-            trajs[i].append({"role": "assistant", "step": step, "content": gen.text, "calls": [c.as_dict() for c in calls],
-                             "malformed": ex.malformed, "finish_reason": gen.finish_reason, "error": gen.error})
+            turn = {"role": "assistant", "step": step, "content": gen.text, "calls": [c.as_dict() for c in calls],
+                    "malformed": ex.malformed, "finish_reason": gen.finish_reason, "error": gen.error}
+            if i in forcing:  # nothing more is executed: an answer or nothing
+                turn["forced"] = True
+                trajs[i].append(turn)
+                reason = "step_limit" if ex.attempted else "forced_answer"
+                outputs[i] = SolverOutput(text=ex.text, n_tokens=n_tokens[i], finish_reason=reason, trajectory=trajs[i], error=gen.error)
+                continue
+            trajs[i].append(turn)
             last_text[i] = ex.text
             if not ex.attempted:
                 outputs[i] = SolverOutput(text=ex.text, n_tokens=n_tokens[i], finish_reason="answer", trajectory=trajs[i], error=gen.error)
@@ -110,7 +125,12 @@ def agent(task: TaskSpec, items: list[Item], prompts: list[RenderedPrompt], back
                 trajs[i].append({"role": "tool", "step": step, "name": None, "arguments": None, "content": MALFORMED_MSG, "error": "malformed_call"})
                 results.append((None, MALFORMED_MSG))
             convs[i].add_observations(results)
-            if step >= budgets[i]:
+            if step >= budgets[i] and params.final_answer_turn:
+                convs[i].add_user(FINAL_ANSWER_MSG)
+                trajs[i].append({"role": "user", "step": step, "content": FINAL_ANSWER_MSG})
+                forcing.add(i)
+                still.append(i)
+            elif step >= budgets[i]:
                 outputs[i] = SolverOutput(text=ex.text, n_tokens=n_tokens[i], finish_reason="step_limit", trajectory=trajs[i])
             else:
                 still.append(i)

@@ -112,6 +112,16 @@ class Conversation:
             self.messages.append({"role": "user", "content": "\n".join(f"Observation: {obs}" for _, obs in results)})
 
 
+    def add_user(self, text: str) -> None:
+        """A harness message to the model (e.g. the forced final-answer prompt)."""
+        if self.mode == "completion":
+            self.text = self.text.removesuffix("\nAssistant:") + f"\nUser: {text}\nAssistant:"
+        elif self.messages and self.messages[-1]["role"] == "user":  # keep roles alternating (Gemma's template insists)
+            self.messages[-1] = {**self.messages[-1], "content": f"{self.messages[-1]['content']}\n{text}"}
+        else:
+            self.messages.append({"role": "user", "content": text})
+
+
 def _closed(text: str) -> str:
     """Re-append a closing tag cut off by the stop sequence, so the transcript stays well-formed."""
     if text.count("<tool_call>") > text.count("</tool_call>"):

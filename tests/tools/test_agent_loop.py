@@ -79,6 +79,28 @@ def test_step_limit_ends_the_episode() -> None:
     assert rec.scores["agent_steps"] == budget and rec.scores["agent_step_limit"] == 1.0 and rec.finish_reason == "step_limit"
 
 
+def test_forced_final_answer_turn() -> None:
+    """A model that keeps calling the calculator gets one turn without execution to answer; an answer
+    there is scored but flagged, a further call there is a step-limit failure."""
+    task = TASKS["tool_add3_calculator"]
+    item = build_items(task, task.seed, 1)[0]
+    gold = item.target
+
+    def looping(prompt: str) -> str:
+        if "cannot call any more tools" in prompt:
+            return f"Answer: {gold}"
+        return call("calculator", expression=f"{item.fields['a']} + {item.fields['b']}")
+
+    rec = run("tool_add3_calculator", looping)[0]
+    assert task.solver.params["final_answer_turn"] is True
+    assert rec.finish_reason == "forced_answer" and rec.scores["exact_match"] == 1.0
+    assert rec.scores["agent_forced_answer"] == 1.0 and rec.scores["agent_step_limit"] == 0.0
+    assert rec.trajectory[-1]["forced"] is True and rec.trajectory[-2]["role"] == "user"
+    assert rec.scores["agent_calls"] == task.solver.params["max_steps"]
+    stuck = run("tool_add3_calculator", lambda p: call("calculator", expression="1+1"))[0]
+    assert stuck.finish_reason == "step_limit" and stuck.scores["agent_step_limit"] == 1.0 and stuck.scores["exact_match"] == 0.0
+
+
 def test_calculator_arm_and_direct_arm() -> None:
     def with_tool(prompt: str) -> str:
         if _n_obs(prompt) == 0:

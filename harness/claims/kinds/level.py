@@ -13,6 +13,8 @@ class LevelParams(KindParams):
     threshold: float
     direction: Literal["above", "below"]
     quantifier: Literal["all", "any"] = "all"
+    largest_only: bool = False  # only each task's largest model counts ("even at the largest size")
+    max_params: float | None = None  # only models up to this size count ("below 1B")
 
 
 @register_kind("level", LevelParams)
@@ -21,7 +23,8 @@ def level(rule, p: LevelParams, data: RuleData) -> Outcome:  # type: ignore[no-u
     when the whole interval is there, 'on the other side' when the whole interval is there."""
     evidence, yes, no, total = [], 0, 0, 0
     for task in data.tasks:
-        for m, e in data.series(task, rule.metric):
+        ser = [(m, e) for m, e in data.series(task, rule.metric) if p.max_params is None or m.params <= p.max_params]
+        for m, e in ser[-1:] if p.largest_only else ser:
             total += 1
             eps = 1e-9  # Wilson bounds at 0/n or n/n equal the ends up to rounding
             claimed = e.low > p.threshold + eps if p.direction == "above" else e.high < p.threshold - eps

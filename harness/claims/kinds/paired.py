@@ -34,6 +34,7 @@ class PairedParams(KindParams):
     min_signal: float = 0.05  # both conditions below this (or both above 1 − this): floor/ceiling, the cell says nothing
     guard_metric: str | None = None  # a side effect that must not grow (e.g. over_refusal)...
     guard_max_increase: float = 0.10  # ...by more than this (treatment − baseline, paired) for a cell to count
+    pair_on: Literal["item", "item_id"] = "item"  # item_id: the treatment adds context (retrieval) to the same question
 
     def metrics(self) -> list[str]:
         return [self.guard_metric] if self.guard_metric else []
@@ -65,7 +66,7 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
             base, treat = data.cell(m.name, b), data.cell(m.name, t)
             if base is None or treat is None:
                 continue
-            r = paired_compare(base.by_item(rule.metric), treat.by_item(rule.metric), binary)
+            r = paired_compare(base.by_item(rule.metric, p.pair_on), treat.by_item(rule.metric, p.pair_on), binary)
             if r.n == 0:
                 evidence.append(f"{m.model_id}: {b} and {t} share no items")
                 continue
@@ -74,7 +75,7 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
             rel = sign * (r.mean_b / r.mean_a - 1) if r.mean_a > 0 else (float("inf") if d > 0 else 0.0)
             guard_ok, guard_note = True, ""
             if p.guard_metric:
-                g = paired_compare(base.by_item(p.guard_metric), treat.by_item(p.guard_metric), OUTPUT_KINDS.get(p.guard_metric) == "binary")
+                g = paired_compare(base.by_item(p.guard_metric, p.pair_on), treat.by_item(p.guard_metric, p.pair_on), OUTPUT_KINDS.get(p.guard_metric) == "binary")
                 guard_ok = g.n > 0 and g.diff <= p.guard_max_increase
                 guard_note = f"; {p.guard_metric} {100 * g.diff:+.1f} points (n={g.n}){'' if guard_ok else ' — too much'}"
             binary_floor = binary and (max(r.mean_a, r.mean_b) < p.min_signal or min(r.mean_a, r.mean_b) > 1 - p.min_signal)

@@ -270,6 +270,12 @@ def _fmt(value: float | None, pattern: str) -> str:
     return "–" if value is None else pattern.format(value)
 
 
+def _unpack(c: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]:
+    """A cell's spec, its runs, and the ours / lm-eval / plain runs (the last two may be missing)."""
+    r = c["runs"]
+    return c["cell"], r, r["ours"], r.get("lmeval"), r.get("plain")
+
+
 def render_markdown(data: dict[str, Any]) -> str:
     m = data["machine"]
     lines = [
@@ -283,9 +289,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in data["cells"]:
-        r = c["runs"]
-        o, p, pl = r["ours"], r.get("lmeval"), r.get("plain")
-        cell = c["cell"]
+        cell, r, o, p, pl = _unpack(c)
         cols = [
             f"{cell['model']} / {cell['task']} / N={cell['n']}",
             f"{o['items_per_s']:.3f}",
@@ -319,9 +323,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for c in data["cells"]:
-        r = c["runs"]
-        o, p, pl = r["ours"], r.get("lmeval"), r.get("plain")
-        cell = c["cell"]
+        cell, r, o, p, pl = _unpack(c)
         lines.append(
             f"| {cell['model']} / {cell['task']} | {c['tokens_per_item']:.0f} | {c['gflops_measured']:.1f} | {c['executed_fraction_ours']:.2f} | "
             f"{o['eval_s']:.1f} / {_fmt(p and p['eval_s'], '{:.1f}')} / {_fmt(pl and pl['eval_s'], '{:.1f}')} | "

@@ -77,12 +77,13 @@ def evaluate_rule(rule: Rule, agg: Aggregate, catalogue: Catalogue | None = None
     names = rule.expand_tasks(set(agg.tasks))
     data = rule_data(agg, names, rule.models, rule.items_where)
     if not data.cells:
-        v.reason = f"no records for its tasks ({', '.join(rule.tasks)}) in this run"
+        v.reason = f"no records for its tasks ({', '.join(rule.tasks)}) in this run" + (" matching items_where" if rule.items_where else "")
         return v
     v.tasks, v.n_min = data.tasks, data.min_n()
     v.models = [f"{m.model_id} ({fmt_params(m.params)})" for m in data.models]
     out = KINDS[rule.kind].fn(rule, params_of(rule), data)
-    v.evidence, v.p_value, v.raw_status = out.evidence, out.p_value, out.status
+    where = [f"only items with {k} ∈ {{{', '.join(map(str, vals))}}}" for k, vals in rule.items_where.items()]
+    v.evidence, v.p_value, v.raw_status = [*where, *out.evidence], out.p_value, out.status
     blocked = _requirements(rule, out.status, data.largest_params, data.n_sizes, data.min_n())
     if blocked:
         v.status = "inconclusive"

@@ -21,6 +21,7 @@ MAIN_COLUMNS: list[tuple[str, str, str]] = [  # (header, task, score)
     ("add3 direct", "tool_add3_direct", "exact_match"),
     ("add3 + calculator", "tool_add3_calculator", "exact_match"),
     ("calculator used", "tool_add3_calculator", "agent_used_tool"),
+    ("add3 + calc: answered only in the forced turn", "tool_add3_calculator", "agent_forced_answer"),
     ("FC simple", "fc_simple", "fc_accuracy"),
     ("FC multiple", "fc_multiple", "fc_accuracy"),
     ("FC irrelevance (no call)", "fc_irrelevance", "fc_accuracy"),
@@ -49,14 +50,16 @@ def _file_tasks(agg: Aggregate) -> list[tuple[int, str]]:
     return sorted(out)
 
 
+def _seen_values(agg: Aggregate, model: str, task: str) -> list[float]:
+    return [float(any(t.get("role") == "tool" and str(t.get("content", "")).strip() == r.target for t in r.trajectory or []))
+            for r in agg.records.get((model, task), [])]
+
+
 def _seen_in_observation(agg: Aggregate, model: str, task: str) -> Estimate | None:
     """Share of episodes in which a tool returned the gold answer (the tool did its part, even
     when the model then failed to state it)."""
-    recs = agg.records.get((model, task))
-    if not recs:
-        return None
-    hits = [float(any(t.get("role") == "tool" and str(t.get("content", "")).strip() == r.target for t in r.trajectory or [])) for r in recs]
-    return estimate(hits, "binary")
+    hits = _seen_values(agg, model, task)
+    return estimate(hits, "binary") if hits else None
 
 
 def main_table(agg: Aggregate) -> list[str]:
@@ -64,12 +67,16 @@ def main_table(agg: Aggregate) -> list[str]:
     files = [t for _, t in _file_tasks(agg)]
     fc = [t for t in ("fc_simple", "fc_multiple", "fc_irrelevance") if t in agg.tasks]
     calc = "tool_add3_calculator" in agg.tasks
-    heads = [h for h, _, _ in cols] + (["add3: calculator returned the sum"] if calc else []) + (["FC JSON valid (attempts)"] if fc else []) + (["files: success (all k)", "files: destructive (protected deleted)", "files: episodes with a malformed call"] if files else [])
+    kb = [t for t in ("kb_hops1", "kb_hops2", "kb_hops3", "kb_hops4") if t in agg.tasks]
+    heads = [h for h, _, _ in cols] + (["add3: calculator returned the sum"] if calc else []) + (["KB: lookup returned the answer (all hops)"] if kb else []) + (["FC JSON valid (attempts)"] if fc else []) + (["files: success (all k)", "files: destructive (protected deleted)", "files: episodes with a malformed call"] if files else [])
     lines = ["| model | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
     for m in agg.models:
         row = [_cell(agg.get(m.name, t, s)) for _, t, s in cols]
         if calc:
             row.append(_cell(_seen_in_observation(agg, m.name, "tool_add3_calculator")))
+        if kb:
+            seen = [e for t in kb if (e := _seen_in_observation(agg, m.name, t)) is not None]
+            row.append(_cell(estimate([v for t in kb for v in _seen_values(agg, m.name, t)], "binary")) if seen else "—")
         if fc:
             row.append(_cell(_pooled(agg, m.name, fc, "fc_json_valid")))
         if files:

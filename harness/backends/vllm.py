@@ -21,7 +21,7 @@ import os
 from typing import Any
 
 from harness.backends.base import BackendInfo, Generation, GenerateRequest, Loglikelihood, LoglikelihoodRequest, cut_at_stop
-from harness.backends.tokens import split_context_continuation
+from harness.backends.tokens import encode, render_request, split_context_continuation
 from harness.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -139,17 +139,10 @@ class VLLMBackend:
 
     # ----------------------------------------------------------------- prompts
     def render(self, prompt: str | None, messages: list[dict[str, Any]] | None, tools: list[dict[str, Any]] | None = None) -> tuple[str, bool]:
-        """The exact text fed to the model, and whether special tokens are added when encoding (as hf.py)."""
-        if messages is None:
-            assert prompt is not None
-            return prompt, True
-        if not getattr(self.tokenizer, "chat_template", None):
-            raise ValueError(f"{self.info.model_id} has no chat template; use prompt.format: completion")
-        text = self.tokenizer.apply_chat_template(messages, tools=tools, tokenize=False, add_generation_prompt=True)
-        return text, False
+        return render_request(self.tokenizer, self.info.model_id, prompt, messages, tools)
 
     def _encode(self, text: str, add_special: bool) -> list[int]:
-        return list(self.tokenizer(text, add_special_tokens=add_special)["input_ids"])
+        return encode(self.tokenizer, text, add_special)
 
     # -------------------------------------------------------------- generate
     def generate(self, requests: list[GenerateRequest]) -> list[Generation]:

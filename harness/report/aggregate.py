@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from harness.metrics import OUTPUT_KINDS, load_all
 from harness.records import ItemRecord, RunMeta
+from harness.stats.emergence import EmergenceCell, emergence_cell
 from harness.stats.intervals import Estimate, estimate
 from harness.store import ResultStore
 
@@ -39,6 +40,16 @@ class Aggregate:
     metas: dict[tuple[str, str], RunMeta]
     models: list[ModelInfo]
     tasks: list[str]
+
+    def emergence(self, model: str, task: str) -> EmergenceCell | None:
+        """Exact match vs per-digit error (and teacher-forced p^L) of one arithmetic cell; None
+        where the task has no per-digit error."""
+        recs = self.records.get((model, task))
+        if not recs or "digit_error" not in recs[0].scores:
+            return None
+        return emergence_cell([r.scores.get("exact_match") or 0.0 for r in recs], [r.scores.get("digit_error") or 0.0 for r in recs],
+                              [r.scores.get("answer_len") or len(r.target) for r in recs], [r.scores.get("tf_token_acc") for r in recs],
+                              [r.scores.get("gold_tokens") for r in recs])
 
     def get(self, model: str, task: str, metric: str) -> Estimate | None:
         for c in self.cells:

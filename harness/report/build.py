@@ -26,7 +26,6 @@ from harness.report.html import Figure, HtmlTable, ReportPage, render_html
 from harness.report.plots import conditions_plot, scaling_plot
 from harness.report.tables import PCT, _metric_order, _params, write_tables
 from harness.report.verdicts import render_verdicts_markdown
-from harness.stats.emergence import emergence_cell
 from harness.stats.power import mde_proportion, resolution, zero_check
 
 log = logging.getLogger(__name__)
@@ -123,11 +122,9 @@ def emergence_table(agg: Aggregate) -> HtmlTable:
     rows = []
     for m in agg.models:
         for t in agg.tasks:
-            recs = agg.records.get((m.name, t))
-            if not recs or "digit_error" not in recs[0].scores:
+            c = agg.emergence(m.name, t)
+            if c is None:
                 continue
-            c = emergence_cell([r.scores.get("exact_match") or 0.0 for r in recs], [r.scores.get("digit_error") or 0.0 for r in recs],
-                               [r.scores.get("answer_len") or len(r.target) for r in recs], [r.scores.get("tf_token_acc") for r in recs], [r.scores.get("gold_tokens") for r in recs])
             rows.append([f"{m.model_id} · {t}", str(c.n), f"{100 * c.exact_match:.1f}%", f"{c.digit_error:.3f}", f"[{100 * c.em_lower_bound:.1f}%, {100 * c.em_upper_bound:.1f}%]",
                          f"{100 * c.independence_em:.1f}%", "—" if c.clustering_index is None else f"{c.clustering_index:.2f}",
                          "—" if c.tf_token_acc is None else f"{c.tf_token_acc:.3f}", "—" if c.tf_pL is None else f"{100 * c.tf_pL:.1f}%", f"{100 * c.resolution:.3f}%"])

@@ -18,7 +18,6 @@ import numpy as np  # noqa: E402
 
 from harness.report.aggregate import Aggregate  # noqa: E402
 from harness.report.anchors import TaskAnchors  # noqa: E402
-from harness.stats.emergence import emergence_cell  # noqa: E402
 from harness.stats.intervals import Estimate  # noqa: E402
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
@@ -62,12 +61,8 @@ def scaling_plot(agg: Aggregate, task: str, metrics: list[str], anchors: TaskAnc
     if emergence:
         px, py = [], []
         for m in agg.models:
-            recs = agg.records.get((m.name, task))
-            if not recs or m.params <= 0:
-                continue
-            cell = emergence_cell([r.scores.get("exact_match") or 0.0 for r in recs], [r.scores.get("digit_error") or 0.0 for r in recs],
-                                  [r.scores.get("answer_len") or len(r.target) for r in recs], [r.scores.get("tf_token_acc") for r in recs], [r.scores.get("gold_tokens") for r in recs])
-            if cell.tf_pL is not None:
+            cell = agg.emergence(m.name, task) if m.params > 0 else None
+            if cell is not None and cell.tf_pL is not None:
                 px.append(float(m.params))
                 py.append(100 * cell.tf_pL)
         if px:

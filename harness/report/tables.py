@@ -11,7 +11,6 @@ import csv
 from pathlib import Path
 
 from harness.report.aggregate import Aggregate
-from harness.stats.emergence import emergence_cell
 
 # Column order for the metrics people look at first; others follow alphabetically.
 PREFERRED = ["exact_match", "digit_error", "digit_edit_distance", "gold_logprob", "gold_token_prob", "tf_token_acc", "tf_exact", "valid"]
@@ -52,16 +51,9 @@ def _emergence_table(agg: Aggregate) -> list[str]:
     rows = []
     for m in agg.models:
         for t in agg.tasks:
-            recs = agg.records.get((m.name, t))
-            if not recs or "digit_error" not in recs[0].scores:
+            cell = agg.emergence(m.name, t)
+            if cell is None:
                 continue
-            cell = emergence_cell(
-                [r.scores["exact_match"] or 0.0 for r in recs],
-                [r.scores["digit_error"] or 0.0 for r in recs],
-                [r.scores.get("answer_len") or len(r.target) for r in recs],
-                [r.scores.get("tf_token_acc") for r in recs],
-                [r.scores.get("gold_tokens") for r in recs],
-            )
             clus = "—" if cell.clustering_index is None else f"{cell.clustering_index:.2f}"
             p = "—" if cell.tf_token_acc is None else f"{cell.tf_token_acc:.3f}"
             pl = "—" if cell.tf_pL is None else f"{100 * cell.tf_pL:.1f}%"

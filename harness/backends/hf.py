@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.backends.base import BackendInfo, Generation, GenerateRequest, Loglikelihood, LoglikelihoodRequest, cut_at_stop
-from harness.backends.tokens import encode, render_request, split_context_continuation
+from harness.backends.tokens import LocalTokenizerMixin
 from harness.backends.prefix_cache import PrefixCache, supports_prefix_cache
 from harness.errors import ModelLoadError
 
@@ -48,7 +48,7 @@ def _torch_dtype(name: str, device: str) -> Any:
         raise ModelLoadError(f"unknown dtype {name!r}") from None
 
 
-class HFBackend:
+class HFBackend(LocalTokenizerMixin):
     def __init__(
         self,
         model_path: str,
@@ -103,13 +103,6 @@ class HFBackend:
                 "prefix_cache": self._prefix is not None,
             },
         )
-
-    # ----------------------------------------------------------------- prompts
-    def render(self, prompt: str | None, messages: list[dict[str, Any]] | None, tools: list[dict[str, Any]] | None = None) -> tuple[str, bool]:
-        return render_request(self.tokenizer, self.info.model_id, prompt, messages, tools)
-
-    def _encode(self, text: str, add_special: bool) -> list[int]:
-        return encode(self.tokenizer, text, add_special)
 
     # -------------------------------------------------------------- generate
     def generate(self, requests: list[GenerateRequest]) -> list[Generation]:
@@ -219,10 +212,6 @@ class HFBackend:
         return cache
 
     # --------------------------------------------------------- loglikelihood
-    def _split_tokens(self, r: LoglikelihoodRequest) -> tuple[list[int], list[int]]:
-        context, special = self.render(r.context, r.messages)
-        return split_context_continuation(context, r.continuation, lambda text: self._encode(text, special))
-
     def loglikelihood(self, requests: list[LoglikelihoodRequest]) -> list[Loglikelihood]:
         import torch
 

@@ -37,3 +37,22 @@ def split_context_continuation(context: str, continuation: str, encode: Callable
             break
         n_common += 1
     return whole[:n_common], whole[n_common:]
+
+
+class LocalTokenizerMixin:
+    """render / encode / context-continuation split for backends that hold the model's tokenizer
+    (transformers and vLLM), so both feed and score exactly the same tokens."""
+
+    tokenizer: Any
+    info: Any
+
+    def render(self, prompt: str | None, messages: list[dict[str, Any]] | None, tools: list[dict[str, Any]] | None = None) -> tuple[str, bool]:
+        return render_request(self.tokenizer, self.info.model_id, prompt, messages, tools)
+
+    def _encode(self, text: str, add_special: bool) -> list[int]:
+        return encode(self.tokenizer, text, add_special)
+
+    def _split_tokens(self, r: Any) -> tuple[list[int], list[int]]:
+        """A log-likelihood request's (context tokens, continuation tokens)."""
+        context, special = self.render(r.context, r.messages)
+        return split_context_continuation(context, r.continuation, lambda text: self._encode(text, special))

@@ -21,7 +21,7 @@ import os
 from typing import Any
 
 from harness.backends.base import BackendInfo, Generation, GenerateRequest, Loglikelihood, LoglikelihoodRequest, cut_at_stop
-from harness.backends.tokens import encode, render_request, split_context_continuation
+from harness.backends.tokens import LocalTokenizerMixin
 from harness.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def load_vllm(model_path: str, **kwargs: Any) -> Any:
     return VLLMBackend(model_path, **kwargs)
 
 
-class VLLMBackend:
+class VLLMBackend(LocalTokenizerMixin):
     def __init__(
         self,
         model_path: str,
@@ -137,13 +137,6 @@ class VLLMBackend:
             },
         )
 
-    # ----------------------------------------------------------------- prompts
-    def render(self, prompt: str | None, messages: list[dict[str, Any]] | None, tools: list[dict[str, Any]] | None = None) -> tuple[str, bool]:
-        return render_request(self.tokenizer, self.info.model_id, prompt, messages, tools)
-
-    def _encode(self, text: str, add_special: bool) -> list[int]:
-        return encode(self.tokenizer, text, add_special)
-
     # -------------------------------------------------------------- generate
     def generate(self, requests: list[GenerateRequest]) -> list[Generation]:
         from vllm import SamplingParams
@@ -175,10 +168,6 @@ class VLLMBackend:
         return gens
 
     # --------------------------------------------------------- loglikelihood
-    def _split_tokens(self, r: LoglikelihoodRequest) -> tuple[list[int], list[int]]:
-        context, special = self.render(r.context, r.messages)
-        return split_context_continuation(context, r.continuation, lambda text: self._encode(text, special))
-
     def loglikelihood(self, requests: list[LoglikelihoodRequest]) -> list[Loglikelihood]:
         from vllm import SamplingParams
 

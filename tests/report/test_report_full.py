@@ -70,3 +70,17 @@ def test_claims_cli_lists_and_prints_verdicts(reported: Path, capsys: pytest.Cap
     assert "004-U31" in capsys.readouterr().out
     assert main(["claims", "verdicts", str(reported.parent)]) == 0
     assert re.search(r"004-13\s+refuted", capsys.readouterr().out)
+
+
+def test_combined_report_over_two_run_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Zero-shot and few-shot halves written to different folders decide 001-28 only together."""
+    a = write_synthetic_run(tmp_path / "a", DEFAULT_LADDER, {"addition_3digit": 3}, n=150)
+    b = write_synthetic_run(tmp_path / "b", DEFAULT_LADDER, {"addition_3digit_0shot": 3}, n=150)
+    assert main(["report", str(a), str(b), "--out", str(tmp_path / "combined")]) == 0
+    verdicts = {v["rule_id"]: v for v in json.loads((tmp_path / "combined" / "verdicts.json").read_text())}
+    assert verdicts["001-28"]["status"] == "supported"
+    assert main(["report", str(a)]) == 0  # one folder alone: the pair is not there
+    alone = {v["rule_id"]: v for v in json.loads((a / "report" / "verdicts.json").read_text())}
+    assert alone["001-28"]["status"] == "inconclusive" and "no model ran both conditions" in alone["001-28"]["reason"]
+    assert main(["report", str(a), str(b)]) != 0
+    assert "needs an output folder (--out)" in capsys.readouterr().err

@@ -276,6 +276,16 @@ def _unpack(c: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str
     return c["cell"], r, r["ours"], r.get("lmeval"), r.get("plain")
 
 
+NOTES_MARKER = "<!-- notes: written by hand, kept when the table above is regenerated -->"
+
+
+def write_markdown(path: Path, generated: str) -> None:
+    """Write the generated tables, keeping any hand-written notes below NOTES_MARKER in the old file."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    notes = old[old.index(NOTES_MARKER):] if NOTES_MARKER in old else ""
+    path.write_text(generated.rstrip("\n") + "\n\n" + notes if notes else generated, encoding="utf-8")
+
+
 def render_markdown(data: dict[str, Any]) -> str:
     m = data["machine"]
     lines = [
@@ -359,7 +369,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(data, indent=1))  # after every cell: partial runs keep what they measured
         if args.markdown:
-            Path(args.markdown).write_text(render_markdown(data))
+            write_markdown(Path(args.markdown), render_markdown(data))
     return 0
 
 

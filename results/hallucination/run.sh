@@ -24,5 +24,11 @@ for m in smollm2-135m gemma3-270m qwen2.5-coder-0.5b; do
   run --models $m --tasks 'halluc_qa_premise,halluc_qa_fewshot' --limit 16
   run --models $m --tasks 'halluc_imaginative_*' --limit 8
 done
+# phase 4 (2026-11-23 15:32 UTC, idle CPU, 2 threads): every QA condition to 60 items (20 control /
+# 20 fictional / 20 false premise, half ZH), imaginative vs factual to 30, all three models
+for m in qwen2.5-coder-0.5b gemma3-270m smollm2-135m; do
+  run --models $m --tasks 'halluc_qa_bare,halluc_qa_idk,halluc_qa_premise,halluc_qa_fewshot,halluc_qa_rag,halluc_qa_rag_noanswer' --limit 60
+  run --models $m --tasks 'halluc_imaginative_*' --limit 30
+done
 harness report $OUT
 python scripts/halluc_tables.py $OUT

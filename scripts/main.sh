@@ -17,3 +17,13 @@ args=("$SWEEP")
 [ -n "${OUT:-}" ] && args+=(--output-dir "$OUT")
 [ -n "${LIMIT:-}" ] && args+=(--limit "$LIMIT")
 harness run "${args[@]}"
+# One report over every committed sweep (addition, hallucination, tools, reasoning): the verdict
+# for each claim uses all the evidence there is; no model runs, it reads the records. Skipped for
+# OUT= runs (a fresh run is reported by itself, in $OUT/report).
+if [ -z "${OUT:-}" ]; then
+  dirs=()
+  for d in results/cpu-addition results/hallucination results/tools results/reasoning; do
+    [ -d "$d/records" ] && dirs+=("$d")
+  done
+  harness report "${dirs[@]}" --out results/report --title "All committed CPU sweeps"
+fi

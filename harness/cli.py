@@ -3,6 +3,7 @@
     harness run configs/sweeps/cpu_addition.yaml --limit 20
     harness report results/cpu-addition
     harness report results/cpu-addition results/hallucination results/tools results/reasoning --out results/report
+    harness rescore results/hallucination          # after a metric fix: rescore stored outputs
     harness models install smollm2-135m
     harness tasks list
 """
@@ -80,6 +81,16 @@ def cmd_archive(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rescore(args: argparse.Namespace) -> int:
+    from harness.rescore import rescore_run
+
+    s = rescore_run(args.output_dir, tasks=args.tasks.split(",") if args.tasks else None)
+    for why in s.skipped:
+        console.print(f"[yellow]skipped[/yellow] {why}")
+    console.print(f"rescored {s.records} records in {s.files} file(s); {s.changed} changed")
+    return 0
+
+
 # ------------------------------------------------------------------ models
 def cmd_models(args: argparse.Namespace) -> int:
     from harness.config import load_model_registry
@@ -150,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", help="folder for the report (default: <output_dir>/report; required for several)")
     rep.add_argument("--title")
     rep.set_defaults(fn=cmd_report)
+
+    rs = sub.add_parser("rescore", help="recompute parsed answers and scores from stored outputs with the current metrics (no model calls)")
+    rs.add_argument("output_dir")
+    rs.add_argument("--tasks", help="comma-separated task names (default: all)")
+    rs.set_defaults(fn=cmd_rescore)
 
     a = sub.add_parser("archive", help="gzip a finished run's record files (how reference results are committed)")
     a.add_argument("output_dir")

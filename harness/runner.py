@@ -24,7 +24,7 @@ from harness.config.sweep import SweepSpec
 from harness.config.task import TaskSpec
 from harness.generators import Item, get_generator
 from harness.hashing import stable_hash
-from harness.metrics import METRICS, ScoreContext, load_all, parse
+from harness.metrics import METRICS, load_all, score_output
 from harness.prompts.render import RenderedPrompt, choose_shots, render_prompt, use_chat
 from harness.provenance import git_commit, host_info, package_versions
 from harness.records import ItemRecord, RunMeta
@@ -69,16 +69,11 @@ def score_chunk(task: TaskSpec, model_name: str, seed: int, items: list[Item], p
         )
     records = []
     for i, (item, prompt, out) in enumerate(zip(items, prompts, outputs)):
-        parsed = parse(task.parser.name, out.text, item, **task.parser.params)
-        ctx = ScoreContext(item=item, output=out.text, parsed=parsed, loglikelihood=lls[i] if lls else None, trajectory=out.trajectory, extra=out.extra or {})
-        scores: dict[str, float | None] = {}
-        for m in metrics:
-            try:
-                scores.update(m.fn(ctx))
-            except Exception as exc:  # a metric bug must not lose the item: record it as unscored
-                scores.update({k: None for k in m.outputs})
-                out.error = (out.error or "") + f"metric {m.name} failed: {exc!r}"
         ll = lls[i] if lls else None
+        parsed, scores, metric_error = score_output(task, item, out.text, loglikelihood=ll, trajectory=out.trajectory, extra=out.extra,
+                                                    prompt=prompt.as_record())
+        if metric_error:  # a metric bug must not lose the item: it is recorded as unscored
+            out.error = (out.error or "") + metric_error
         records.append(
             ItemRecord(
                 model=model_name,

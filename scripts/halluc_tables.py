@@ -4,6 +4,7 @@ hallucination split by item kind, paired McNemar tests of each condition against
 the filmography count and the imaginative-vs-factual switch score.
 
 Usage: python scripts/halluc_tables.py results/hallucination [--out results/hallucination/report/hallucination.md]
+Reads the stored scores: after a detector change, `harness rescore results/hallucination` first.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from typing import Iterable
 
 from statsmodels.stats.contingency_tables import mcnemar
 
-from harness.generators.base import Item
-from harness.metrics.base import ScoreContext
-from harness.metrics.hallucination import calibration, filmography_metric, halluc_answer, halluc_answer_metric
+from harness.metrics.hallucination import calibration
 from harness.records import ItemRecord
 from harness.stats.intervals import wilson_ci
 from harness.store import ResultStore
@@ -36,22 +35,12 @@ def _pct(values: Iterable[float | None]) -> str:
     return f"{100 * k / n:.0f}% [{100 * lo:.0f}, {100 * hi:.0f}] (n={n})"
 
 
-def rescore(r: ItemRecord) -> ItemRecord:
-    """Re-run the current parser and detector on the stored output, so that tables reflect the
-    documented detector even for records scored by an earlier version (log-prob scores are kept)."""
-    item = Item(id=r.item_id, fields={}, target=r.target, meta=r.meta)
-    film = r.meta.get("kind") == "filmography"
-    parsed = halluc_answer(r.output, item, first_paragraph=not film)
-    fn = filmography_metric if film else halluc_answer_metric
-    return r.model_copy(update={"parsed": parsed, "scores": {**r.scores, **fn(ScoreContext(item=item, output=r.output, parsed=parsed))}})
-
-
 def _load(root: str) -> tuple[dict[tuple[str, str], list[ItemRecord]], dict[str, str]]:
     store = ResultStore(root)
     recs: dict[tuple[str, str], list[ItemRecord]] = defaultdict(list)
     for r in store.iter_all():
         if r.task.startswith("halluc_"):
-            recs[(r.model, r.task)].append(rescore(r))
+            recs[(r.model, r.task)].append(r)
     labels = {m.model: f"{m.model} ({m.model_params / 1e6:.0f}M)" for m in store.metas()}
     order = sorted({m for m, _ in recs}, key=lambda m: next((x.model_params for x in store.metas() if x.model == m), 0))
     return dict(recs), {m: labels.get(m, m) for m in order}

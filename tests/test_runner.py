@@ -152,3 +152,30 @@ def test_task_that_cannot_render_is_reported_and_next_task_runs(tmp_path: Path) 
     summary = runner.run(["fake-big"], [broken, TASK], limit=4)
     assert [(f["task"], f["stage"]) for f in summary.failures] == [("broken_template", "items")]
     assert len(ResultStore(tmp_path).read("fake-big", TASK.name)) == 4
+
+
+def test_rescore_recomputes_from_stored_outputs_and_leaves_changed_tasks_alone(tmp_path: Path) -> None:
+    from harness.cli import main
+    from harness.rescore import rescore_run
+
+    _run(tmp_path, CountingFactory(), models=("fake-small",), limit=24)
+    store = ResultStore(tmp_path)
+    good = store.read("fake-small", TASK.name)
+    # a stale scoring: what an older metric version might have written
+    path = store.records_path("fake-small", TASK.name)
+    path.write_text("".join(r.model_copy(update={"parsed": "zzz", "scores": {"exact_match": 0.5}}).model_dump_json() + "\n" for r in good))
+    store.archive()  # rescoring works on committed (gzipped) records too, and keeps them gzipped
+    s = rescore_run(tmp_path, task_dir=Path(__file__).resolve().parents[1] / "tasks")
+    assert (s.files, s.records, s.changed, s.skipped) == (1, 24, 24, [])
+    again = store.read("fake-small", TASK.name)
+    assert [(r.parsed, r.scores) for r in again] == [(r.parsed, r.scores) for r in good]
+    assert path.with_name(path.name + ".gz").exists() and not path.exists()
+    # records of an older task config are not rescored: they need a rerun
+    gz = path.with_name(path.name + ".gz")
+    import gzip
+
+    lines = gzip.decompress(gz.read_bytes()).decode().splitlines()
+    gz.write_bytes(gzip.compress("".join(json.dumps({**json.loads(ln), "task_hash": "old"}) + "\n" for ln in lines).encode()))
+    s = rescore_run(tmp_path, task_dir=Path(__file__).resolve().parents[1] / "tasks")
+    assert s.files == 0 and "task changed since the run" in s.skipped[0]
+    assert main(["rescore", str(tmp_path)]) == 0

@@ -29,6 +29,13 @@ class ScoreContext:
     loglikelihood: Loglikelihood | None = None
     trajectory: list[dict[str, Any]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    prompt: str | list[dict[str, Any]] | None = None  # what the model was shown (text, or chat messages)
+
+    @property
+    def prompt_text(self) -> str:
+        if isinstance(self.prompt, list):
+            return "\n".join(str(m.get("content", "")) for m in self.prompt)
+        return self.prompt or ""
 
     @property
     def valid(self) -> bool:

@@ -149,3 +149,16 @@ def test_calibration_error_and_brier() -> None:
     over = calibration([0.9] * 10, [1] * 5 + [0] * 5)
     assert over["ece"] == pytest.approx(0.4) and over["brier"] == pytest.approx(0.41)
     assert calibration([], [])["n"] == 0.0
+
+
+def test_a_parroted_instruction_is_not_a_rejection() -> None:
+    """Qwen-0.5B sometimes answers the premise-check prompt with the prompt's own sentence."""
+    prompt = "先检查问题的前提是否正确:如果前提错误或所问的对象不存在,请直接指出;如果不知道,请说“我不知道”。\n问题:物理学家科尔多尔是哪一年获得诺贝尔奖的?\n回答:"
+    echo = "如果前提错误或所问的对象不存在,请直接指出。"
+    assert classify(echo, FICTIONAL) == "premise_rejected"  # without the prompt it looks like one
+    assert classify(echo, FICTIONAL, prompt) == "invalid"
+    assert classify("我不知道。", FICTIONAL, prompt) == "abstained"  # a short stock reply the prompt suggests is still an abstention
+    assert classify("科尔多尔这个人并不存在。", FICTIONAL, prompt) == "premise_rejected"
+    item = Item(id="x", fields={}, target="", meta=FICTIONAL)
+    scores = METRICS["halluc_answer"].fn(ScoreContext(item=item, output=echo, parsed=echo, prompt=[{"role": "user", "content": prompt}]))
+    assert scores["cls_invalid"] == 1.0 and scores["halluc_rate"] == 0.0 and scores["abstain_rate"] == 0.0

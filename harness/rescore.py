@@ -1,0 +1,96 @@
+"""Recompute scores from stored outputs with the current parsers and metrics (no model calls).
+
+A detector or metric fix should never leave stale numbers behind, and re-running models to
+apply it is wasteful. For each record file: rebuild the task's items from its generator and seed,
+check each record's item hash, re-parse the stored output and rerun every metric of the task
+(teacher-forced metrics use the stored gold log-probs). Files whose task config changed since
+the run (task hash differs) are left alone: they need a new run, not a rescore. Record files
+are rewritten in place (gzip stays gzip); do not rescore a folder a run is still writing to.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.backends.base import Loglikelihood
+from harness.config.task import TaskSpec, load_tasks
+from harness.metrics import score_output
+from harness.records import ItemRecord
+from harness.runner import build_items
+from harness.store import ResultStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RescoreSummary:
+    files: int = 0
+    records: int = 0
+    changed: int = 0  # records whose parsed answer or scores differ after rescoring
+    skipped: list[str] = field(default_factory=list)  # "model/task: why"
+
+
+def rescore_record(task: TaskSpec, item_by_id: dict, r: ItemRecord) -> ItemRecord | None:  # type: ignore[type-arg]
+    """The record with parsed/scores recomputed; None when its item no longer matches."""
+    item = item_by_id.get(r.item_id)
+    if item is None or item.hash != r.item_hash:
+        return None
+    ll = Loglikelihood(r.gold_logprobs, r.gold_tokens or [], r.gold_greedy or []) if r.gold_logprobs is not None else None
+    parsed, scores, err = score_output(task, item, r.output, loglikelihood=ll, trajectory=r.trajectory, prompt=r.prompt)
+    for name, value in r.scores.items():  # a metric that needs log-probs the run did not store keeps its value
+        if value is not None and scores.get(name) is None and ll is None:
+            scores[name] = value
+    return r.model_copy(update={"parsed": parsed, "valid": parsed is not None, "scores": scores, "error": r.error if err is None else err})
+
+
+def _write(path: Path, records: list[ItemRecord]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    data = "".join(r.model_dump_json() + "\n" for r in records).encode("utf-8")
+    if path.suffix == ".gz":
+        with gzip.GzipFile(tmp, "wb", mtime=0) as f:
+            f.write(data)
+    else:
+        tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def rescore_run(root: str | Path, task_dir: str | Path = "tasks", tasks: list[str] | None = None) -> RescoreSummary:
+    specs = load_tasks(task_dir)
+    summary = RescoreSummary()
+    for path in sorted((Path(root) / "records").glob("*/*.jsonl*")):
+        if ".stale-" in path.name or path.name.endswith(".tmp"):
+            continue
+        task_name = path.name.split(".jsonl")[0]
+        model = path.parent.name
+        if tasks and task_name not in tasks:
+            continue
+        recs = list(ResultStore._iter(path.with_suffix("") if path.suffix == ".gz" else path))
+        spec = specs.get(task_name)
+        where = f"{model}/{task_name}"
+        if spec is None:
+            summary.skipped.append(f"{where}: no task of that name in {task_dir}")
+            continue
+        if not recs:
+            continue
+        if any(r.task_hash != spec.hash for r in recs):
+            summary.skipped.append(f"{where}: the task changed since the run (task hash differs): rerun it instead")
+            continue
+        seed = recs[0].seed
+        items = {it.id: it for it in build_items(spec, seed, None)}
+        out = []
+        for r in recs:
+            new = rescore_record(spec, items, r)
+            if new is None:
+                summary.skipped.append(f"{where}: item {r.item_id} no longer matches its generator; file left unchanged")
+                break
+            summary.changed += (new.parsed, new.scores) != (r.parsed, r.scores)
+            out.append(new)
+        else:
+            _write(path, out)
+            summary.files += 1
+            summary.records += len(out)
+    return summary

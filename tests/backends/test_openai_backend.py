@@ -148,3 +148,18 @@ def test_sweep_through_the_server(server: OpenAIServer, tmp_path: Any) -> None:
     recs = [json.loads(x) for x in lines]
     assert len(recs) == 4 and all(r["gold_logprobs"] for r in recs)
     assert server.n_requests >= 8
+
+
+def test_agent_tasks_through_the_server(server: OpenAIServer, tmp_path: Any) -> None:
+    """Tool-use tasks (agent loop and single-turn function calling) run through `kind: openai`,
+    with full trajectories recorded."""
+    from harness.cli import main
+
+    sweep = tmp_path / "tools.yaml"
+    sweep.write_text(json.dumps({"name": "http-tools", "models": ["smollm2-135m"], "tasks": ["tool_add3_calculator", "fc_irrelevance"], "limit": 2,
+                                 "backend": {"kind": "openai", "base_url": server.base_url, "served_model": "smollm2"}}))
+    assert main(["run", str(sweep), "--output-dir", str(tmp_path / "out"), "--no-progress"]) == 0
+    for task in ("tool_add3_calculator", "fc_irrelevance"):
+        recs = [json.loads(x) for x in (tmp_path / "out" / "records" / "smollm2-135m" / f"{task}.jsonl").read_text().splitlines()]
+        assert len(recs) == 2 and all(r["trajectory"][0]["role"] == "meta" and r["trajectory"][1]["role"] == "assistant" for r in recs)
+        assert all("agent_steps" in r["scores"] for r in recs)

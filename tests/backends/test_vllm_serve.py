@@ -89,3 +89,20 @@ def test_vllm_serve_echo_logprobs_match_transformers(client: OpenAIBackend, smol
         assert h.tokens == d.tokens
         assert h.total == pytest.approx(d.total, abs=1e-3)
         assert h.is_greedy == d.is_greedy
+
+
+def test_agent_loop_through_vllm_serve_matches_transformers(client: OpenAIBackend, smollm2: Any) -> None:
+    """The agent solver (file clean-up, JSON tool protocol for SmolLM2) over a real `vllm serve`
+    gives the same trajectories as over transformers: same turns, same greedy text."""
+    from harness.config import load_tasks
+    from harness.runner import build_items, render_all, score_chunk
+
+    task = load_tasks(REPO / "tasks")["files_k1"]
+    items = build_items(task, task.seed, 2)
+    prompts = render_all(task, items, task.seed, instruct=True)
+    over_http = score_chunk(task, "smollm2-135m", task.seed, items, prompts, client)
+    direct = score_chunk(task, "smollm2-135m", task.seed, items, prompts, smollm2)
+    for h, d in zip(over_http, direct):
+        assert h.trajectory and h.trajectory[0]["role"] == "meta"
+        assert [t.get("content") for t in h.trajectory] == [t.get("content") for t in d.trajectory]
+        assert h.scores == d.scores

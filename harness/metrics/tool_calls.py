@@ -34,12 +34,13 @@ def agent_answer(text: str, item: Any) -> str | None:
 
 
 def first_turn(ctx: ScoreContext) -> tuple[list[Call], list[str]]:
-    """Calls and malformed attempts of the first model turn (from the trajectory, else the text)."""
+    """Calls and attempts that were not valid JSON as written (malformed, or accepted only after a
+    repair) of the first model turn (from the trajectory, else the text)."""
     for t in ctx.trajectory or []:
         if t.get("role") == "assistant":
-            return [Call(c["name"], c["arguments"]) for c in t.get("calls", [])], list(t.get("malformed", []))
+            return [Call(c["name"], c["arguments"]) for c in t.get("calls", [])], [*t.get("malformed", []), *t.get("repaired", [])]
     ex = extract_calls(ctx.output, tuple(ctx.item.meta.get("tools", [])))
-    return ex.calls, ex.malformed
+    return ex.calls, [*ex.malformed, *ex.repaired]
 
 
 # ------------------------------------------------------------------------------- BFCL matching

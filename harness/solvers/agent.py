@@ -103,7 +103,7 @@ def agent(task: TaskSpec, items: list[Item], prompts: list[RenderedPrompt], back
                 ex = extract_calls(gen.text, tuple(tools))
             calls = ex.calls[: params.max_calls_per_step]
             turn = {"role": "assistant", "step": step, "content": gen.text, "calls": [c.as_dict() for c in calls],
-                    "malformed": ex.malformed, "finish_reason": gen.finish_reason, "error": gen.error}
+                    "malformed": ex.malformed, "repaired": ex.repaired, "finish_reason": gen.finish_reason, "error": gen.error}
             if i in forcing:  # nothing more is executed: an answer or nothing
                 turn["forced"] = True
                 trajs[i].append(turn)

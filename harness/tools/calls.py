@@ -5,7 +5,10 @@ Accepted shapes (the native Qwen/Hermes one and what small models actually write
 - a JSON object in a code fence or inline: `{"name": ..., "arguments"|"parameters"|"args": ...}`,
   `{"tool": ..., "args": ...}`, `{"function": {"name": ..., "arguments": "<json string>"}}`,
 - several calls in one output, trailing prose, single-quoted keys/strings, Python True/False/None,
-  trailing commas.
+  trailing commas,
+- an object wrapped in doubled braces, `{{"name": ..., "arguments": {...}}}`: Qwen2.5-Coder's own
+  chat template shows the call format with doubled braces and the 1.5B model copies them. Such
+  calls are executed but listed in `repaired` (they were not valid JSON as written).
 Nothing is evaluated: objects are decoded with `json` after a character-level repair.
 An *attempt* that cannot be decoded (an open `<tool_call>` tag, a JSON-looking object with a
 "name" key, or `known_tool(` for an offered tool) is returned in `malformed`.
@@ -32,6 +35,7 @@ class Call:
 class Extraction:
     calls: list[Call] = field(default_factory=list)
     malformed: list[str] = field(default_factory=list)  # raw snippets of failed attempts
+    repaired: list[str] = field(default_factory=list)  # calls accepted only after a structural repair (not valid JSON as written)
     text: str = ""  # the output with call blocks removed (prose / final answer)
 
     @property
@@ -187,6 +191,14 @@ def _add(ex: Extraction, chunk: str, *, strict: bool) -> None:
         call = to_call(_decode(chunk))
     except ValueError:
         call = None
+    core = chunk.strip()
+    if call is None and core.startswith("{{") and core.endswith("}}"):
+        try:
+            call = to_call(_decode(core[1:-1]))
+        except ValueError:
+            call = None
+        if call is not None:
+            ex.repaired.append(chunk[:300])
     if call is None:
         if strict:
             ex.malformed.append(chunk[:300])

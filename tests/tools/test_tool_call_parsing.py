@@ -67,3 +67,16 @@ def test_fc_ast_metric_all_categories() -> None:
     irr = gen({"category": "irrelevance"}, 3, 3)[0]
     assert fc_ast(_ctx(irr, {"calls": [], "malformed": []}))["fc_accuracy"] == 1.0
     assert fc_ast(_ctx(irr, {"calls": [{"name": "calculator", "arguments": {"expression": "1"}}], "malformed": []}))["fc_accuracy"] == 0.0
+
+
+def test_doubled_braces_from_the_qwen_coder_template_are_repaired_and_flagged() -> None:
+    """Qwen2.5-Coder's chat template shows `{{"name": ..., "arguments": ...}}` and the 1.5B model
+    copies it: the call is executed, scored for accuracy, but not counted as valid JSON."""
+    raw = '{{"name": "calculator", "arguments": {"expression": "33 * 73 + 414"}}}'
+    ex = extract_calls(raw, ("calculator",))
+    assert ex.calls == [Call("calculator", {"expression": "33 * 73 + 414"})] and ex.repaired == [raw] and not ex.malformed
+    placeholder = extract_calls('{{"name": "TOOL_NAME", "arguments": {...}}}', ("calculator",))
+    assert not placeholder.calls and placeholder.malformed  # a copied placeholder stays malformed
+    item = Item(id="x", fields={}, target="", meta={"gold": [{"name": "calculator", "arguments": {"expression": ["33 * 73 + 414", "33*73+414"]}}]})
+    s = fc_ast(_ctx(item, {"calls": [c.as_dict() for c in ex.calls], "malformed": [], "repaired": ex.repaired}))
+    assert s["fc_accuracy"] == 1.0 and s["fc_json_valid"] == 0.0

@@ -33,7 +33,8 @@ _MARKERS = [
     re.compile(r"answer\s*(?:is|:)\s*[:：]?\s*(.+)", re.I),
     re.compile(r"(?:答案|答)\s*(?:是|为|為|[:：])\s*(.+)"),
 ]
-_NEVER = re.compile(r"无法注满|無法注滿|不能注满|不能注滿|永远不|永遠不|注不满|注不滿|never|cannot be filled|can't be filled|impossible", re.I)
+# simplified and traditional forms in any mix (models write e.g. 无法注滿)
+_NEVER = re.compile(r"[无無]法注[满滿]|不能注[满滿]|永[远遠]不|注不[满滿]|never|cannot be filled|can't be filled|impossible", re.I)
 
 
 def _to_number(s: str) -> Fraction | None:

@@ -37,7 +37,7 @@ def test_reasoning_answer_extraction(text: str, kind: str, want: str | None) -> 
 
 
 @pytest.mark.parametrize("text,want", [
-    ("40", "40"), ("无法注满", "never"), ("無法注滿。", "never"), (" never", "never"), ("答案：12小时", "12"),
+    ("40", "40"), ("无法注满", "never"), ("無法注滿。", "never"), ("无法注滿", "never"), ("永遠不会注满", "never"), (" never", "never"), ("答案：12小时", "12"),
     ("12/5", "2.4"), ("需要2.4小时", "2.4"), ("The answer is 36 hours.", "36"), ("???", None),
 ])
 def test_pool_answer(text: str, want: str | None) -> None:

@@ -84,7 +84,11 @@ def evaluate_rule(rule: Rule, agg: Aggregate, catalogue: Catalogue | None = None
     out = KINDS[rule.kind].fn(rule, params_of(rule), data)
     where = [f"only items with {k} ∈ {{{', '.join(map(str, vals))}}}" for k, vals in rule.items_where.items()]
     v.evidence, v.p_value, v.raw_status = [*where, *out.evidence], out.p_value, out.status
-    blocked = _requirements(rule, out.status, data.largest_params, data.n_sizes, data.min_n())
+    # a paired kind reports the smallest number of items it actually compared (cells of a model that
+    # ran only one arm play no part in the comparison); other kinds use every cell of the rule
+    n_min = int(out.details.get("n_min", data.min_n()))  # type: ignore[call-overload]
+    v.n_min = n_min
+    blocked = _requirements(rule, out.status, data.largest_params, data.n_sizes, n_min)
     if blocked:
         v.status = "inconclusive"
         v.reason = blocked + (f" (the data alone say: {out.status}{': ' + out.reason if out.reason else ''})" if out.status != "inconclusive" else (f"; {out.reason}" if out.reason else ""))

@@ -127,3 +127,17 @@ def test_a_combined_aggregate_reads_several_run_directories(tmp_path: Path) -> N
     assert agg.tasks == ["fc_simple", "kb_hops1"]
     assert agg.get("m", "fc_simple", "fc_accuracy").n == 3 and agg.get("m", "fc_simple", "fc_accuracy").mean == 1.0
     assert agg.get("m", "kb_hops1", "answer_contains").n == 4
+
+
+def test_paired_rules_count_only_the_items_they_compare(tmp_path: Path) -> None:
+    """A bigger model that ran only the baseline arm, on fewer items, does not block the verdict."""
+    n = 300
+    draws = np.random.default_rng(5).random(n)
+    write_cell(tmp_path, "m", 10**9, "halluc_qa_bare", [{"control_accuracy": float(d < 0.2)} for d in draws])
+    write_cell(tmp_path, "m", 10**9, "halluc_qa_rag", [{"control_accuracy": float(d < 0.9)} for d in draws], hash_salt="passages")
+    write_cell(tmp_path, "big", 10**10, "halluc_qa_bare", [{"control_accuracy": 1.0}] * 20)  # one arm only, 20 items
+    rule = {"claim": "002-19", "kind": "paired_conditions", "statement": "s", "tasks": ["halluc_qa_bare", "halluc_qa_rag"],
+            "metric": "control_accuracy", "requirements": {"min_items": 100},
+            "params": {"baseline": "halluc_qa_bare", "treatments": ["halluc_qa_rag"], "min_diff": 0.5, "quantifier": "any", "pair_on": "item_id"}}
+    v = verdicts(tmp_path, tmp_path, [rule])["002-19"]
+    assert v.status == "supported" and v.n_min == n

@@ -60,6 +60,7 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
     sign = 1.0 if p.direction == "increase" else -1.0
     binary = OUTPUT_KINDS.get(rule.metric) == "binary"
     evidence, wins, nulls, one_sided, floors = [], 0, 0, [], 0
+    compared: list[int] = []  # paired items per compared cell
     for b, t in p.all_pairs():
         ran = [m for m in data.models if data.cell(m.name, b) and data.cell(m.name, t) and (p.max_params is None or m.params <= p.max_params)]
         for m in ran[-1:] if p.largest_only else ran:
@@ -70,6 +71,7 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
             if r.n == 0:
                 evidence.append(f"{m.model_id}: {b} and {t} share no items")
                 continue
+            compared.append(r.n)
             d = sign * r.diff
             lo, hi = sorted((sign * r.low, sign * r.high))
             rel = sign * (r.mean_b / r.mean_a - 1) if r.mean_a > 0 else (float("inf") if d > 0 else 0.0)
@@ -89,15 +91,16 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
             evidence.append(f"{m.model_id} ({fmt_params(m.params)}): {t} − {b} = {100 * r.diff:+.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}], "
                             + (f"relative {100 * (r.mean_b / r.mean_a - 1):+.0f}%, " if r.mean_a > 0 else "relative n/a (baseline 0), ") + f"{r.test} p={r.p_value:.3g}, n={r.n} paired items" + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else "") + guard_note + (" — both conditions at the floor/ceiling: uninformative" if binary_floor else ""))
     k = len(one_sided)
+    details: dict[str, object] = {"n_min": min(compared)} if compared else {}
     if k > 0 and floors == k:
-        return Outcome("inconclusive", evidence, reason=f"every cell is at the floor or ceiling (both conditions < {100 * p.min_signal:g}% or > {100 - 100 * p.min_signal:g}%): no difference can show; needs models that partly solve the task")
+        return Outcome("inconclusive", evidence, reason=f"every cell is at the floor or ceiling (both conditions < {100 * p.min_signal:g}% or > {100 - 100 * p.min_signal:g}%): no difference can show; needs models that partly solve the task", details=details)
     if k == 0:
-        return Outcome("inconclusive", evidence, reason=f"no model ran both conditions of any pair {p.all_pairs()}")
+        return Outcome("inconclusive", evidence, reason=f"no model ran both conditions of any pair {p.all_pairs()}", details=details)
     p_comb = float(combine_pvalues([min(max(x, 1e-300), 1.0) for x in one_sided], method="fisher").pvalue)
     need = {"all": k, "most": k // 2 + 1, "any": 1}[p.quantifier]
     effect, none = ("supported", "refuted") if p.effect_means == "supports" else ("refuted", "supported")
     if wins >= need:
-        return Outcome(effect, evidence, p_value=p_comb)
+        return Outcome(effect, evidence, p_value=p_comb, details=details)
     if nulls >= (k if p.refute_quantifier == "all" else k // 2 + 1):
-        return Outcome(none, evidence)
-    return Outcome("inconclusive", evidence, reason=f"{wins}/{k} cells show the claimed effect, {nulls}/{k} show none: too few either way at this N", p_value=p_comb)
+        return Outcome(none, evidence, details=details)
+    return Outcome("inconclusive", evidence, reason=f"{wins}/{k} cells show the claimed effect, {nulls}/{k} show none: too few either way at this N", p_value=p_comb, details=details)

@@ -28,6 +28,7 @@ def small_vs_large(rule, p: SmallLargeParams, data: RuleData) -> Outcome:  # typ
     more than `margin` (its interval above +margin)."""
     binary = OUTPUT_KINDS.get(rule.metric) == "binary"
     evidence, ok, bad, k = [], 0, 0, 0
+    compared: list[int] = []  # paired items per compared pair of models
     for s in data.models:
         for big in data.models:
             if big.params < p.min_ratio * s.params:
@@ -39,6 +40,7 @@ def small_vs_large(rule, p: SmallLargeParams, data: RuleData) -> Outcome:  # typ
             if r.n == 0:
                 continue
             k += 1
+            compared.append(r.n)
             ok += r.low > -p.margin
             bad += r.high < -p.margin
             evidence.append(f"{s.model_id} ({fmt_params(s.params)}) {p.small_task} {100 * r.mean_b:.1f}% vs {big.model_id} ({fmt_params(big.params)}) "
@@ -47,8 +49,9 @@ def small_vs_large(rule, p: SmallLargeParams, data: RuleData) -> Outcome:  # typ
     if k == 0:
         sizes = ", ".join(fmt_params(m.params) for m in data.models) or "none"
         return Outcome("inconclusive", evidence, reason=f"no pair of tested models is ≥ {p.min_ratio:g}× apart in size (sizes: {sizes}) with both conditions run")
+    details: dict[str, object] = {"n_min": min(compared)}
     if ok == k:
-        return Outcome("supported", evidence)
+        return Outcome("supported", evidence, details=details)
     if bad >= k // 2 + 1:
-        return Outcome("refuted", evidence)
-    return Outcome("inconclusive", evidence, reason=f"{ok}/{k} pairs show 'not worse', {bad}/{k} a large-model win: intervals too wide at this N")
+        return Outcome("refuted", evidence, details=details)
+    return Outcome("inconclusive", evidence, reason=f"{ok}/{k} pairs show 'not worse', {bad}/{k} a large-model win: intervals too wide at this N", details=details)

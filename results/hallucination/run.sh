@@ -31,12 +31,13 @@ for m in qwen2.5-coder-0.5b gemma3-270m smollm2-135m; do
   run --models $m --tasks 'halluc_imaginative_*' --limit 30
 done
 # phase 5 (16:10-17:30 UTC): every QA condition to 120 items for the three small models, the full
-# filmography probe (18), and Qwen2.5-Coder-1.5B on bare / idk (60)
+# filmography probe (18), and Qwen2.5-Coder-1.5B on five conditions (60)
 for m in smollm2-135m gemma3-270m qwen2.5-coder-0.5b; do
   run --models $m --tasks 'halluc_qa_bare,halluc_qa_idk,halluc_qa_premise,halluc_qa_fewshot,halluc_qa_rag,halluc_qa_rag_noanswer' --limit 120
   run --models $m --tasks halluc_filmography
 done
 run --models qwen2.5-coder-1.5b --tasks 'halluc_qa_bare,halluc_qa_idk' --limit 60
+run --models qwen2.5-coder-1.5b --tasks 'halluc_qa_premise,halluc_qa_rag,halluc_qa_rag_noanswer' --limit 60
 harness rescore $OUT
 harness report $OUT
 python scripts/halluc_tables.py $OUT

@@ -10,9 +10,7 @@ are rewritten in place (gzip stays gzip); do not rescore a folder a run is still
 
 from __future__ import annotations
 
-import gzip
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,28 +45,14 @@ def rescore_record(task: TaskSpec, item_by_id: dict, r: ItemRecord) -> ItemRecor
     return r.model_copy(update={"parsed": parsed, "valid": parsed is not None, "scores": scores, "error": r.error if err is None else err})
 
 
-def _write(path: Path, records: list[ItemRecord]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    data = "".join(r.model_dump_json() + "\n" for r in records).encode("utf-8")
-    if path.suffix == ".gz":
-        with gzip.GzipFile(tmp, "wb", mtime=0) as f:
-            f.write(data)
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def rescore_run(root: str | Path, task_dir: str | Path = "tasks", tasks: list[str] | None = None) -> RescoreSummary:
     specs = load_tasks(task_dir)
     summary = RescoreSummary()
-    for path in sorted((Path(root) / "records").glob("*/*.jsonl*")):
-        if ".stale-" in path.name or path.name.endswith(".tmp"):
-            continue
-        task_name = path.name.split(".jsonl")[0]
-        model = path.parent.name
+    store = ResultStore(root)
+    for model, task_name in store.record_files():
         if tasks and task_name not in tasks:
             continue
-        recs = list(ResultStore._iter(path.with_suffix("") if path.suffix == ".gz" else path))
+        recs = store.read(model, task_name)
         spec = specs.get(task_name)
         where = f"{model}/{task_name}"
         if spec is None:
@@ -90,7 +74,7 @@ def rescore_run(root: str | Path, task_dir: str | Path = "tasks", tasks: list[st
             summary.changed += (new.parsed, new.scores) != (r.parsed, r.scores)
             out.append(new)
         else:
-            _write(path, out)
+            store.rewrite(model, task_name, out)
             summary.files += 1
             summary.records += len(out)
     return summary

@@ -49,10 +49,28 @@ class ResultStore:
                     except ValueError:
                         continue  # a torn final line from a killed run
 
-    def iter_all(self) -> Iterator[ItemRecord]:
+    def record_files(self) -> list[tuple[str, str]]:
+        """(model, task) of every record file, plain or archived (stale copies left out)."""
         paths = {p.with_suffix("") if p.suffix == ".gz" else p for p in (self.root / "records").glob("*/*.jsonl*")}
-        for path in sorted(p for p in paths if ".stale-" not in p.name):
-            yield from self._iter(path)
+        return [(p.parent.name, p.name.removesuffix(".jsonl")) for p in sorted(paths) if ".stale-" not in p.name and p.suffix == ".jsonl"]
+
+    def iter_all(self) -> Iterator[ItemRecord]:
+        for model, task in self.record_files():
+            yield from self.read(model, task)
+
+    def rewrite(self, model: str, task: str, records: list[ItemRecord]) -> None:
+        """Replace a (model, task) record file atomically, keeping its format (archived stays gzip)."""
+        path = self.records_path(model, task)
+        gz = path.with_name(path.name + ".gz")
+        target = gz if not path.exists() and gz.exists() else path
+        tmp = target.with_name(target.name + ".tmp")
+        data = "".join(r.model_dump_json() + "\n" for r in records).encode("utf-8")
+        if target.suffix == ".gz":
+            with gzip.GzipFile(tmp, "wb", mtime=0) as f:
+                f.write(data)
+        else:
+            tmp.write_bytes(data)
+        os.replace(tmp, target)
 
     def archive(self) -> list[Path]:
         """Gzip every finished record file (for committing reference results); returns the archives."""

@@ -10,6 +10,8 @@ from typing import Literal
 from scipy.stats import spearmanr
 
 from harness.claims.data import RuleData, fmt_params
+from harness.report.aggregate import ModelInfo
+from harness.stats.intervals import Estimate
 from harness.claims.kinds import KindParams, Outcome, register_kind
 from harness.stats.scaling import fit_linear
 
@@ -30,7 +32,7 @@ class CorrelationParams(KindParams):
         return [self.y_metric]
 
 
-def _pairs(rule, data: RuleData, x_task: str, x_metric: str, y_task: str, y_metric: str):  # type: ignore[no-untyped-def]
+def _pairs(data: RuleData, x_task: str, x_metric: str, y_task: str, y_metric: str) -> list[tuple[ModelInfo, Estimate, Estimate]]:
     out = []
     for m in data.models:
         a, b = data.cell(m.name, x_task), data.cell(m.name, y_task)
@@ -44,7 +46,7 @@ def correlation(rule, p: CorrelationParams, data: RuleData) -> Outcome:  # type:
     """Spearman correlation, across models, of the rule's metric on `x_task` with `y_metric` on
     `y_task`. Supported if in the claimed direction with p < alpha and |rho| ≥ min_rho; refuted if
     significantly in the other direction, or |rho| < 0.2 with ≥ 2 × min_models models."""
-    pts = _pairs(rule, data, p.x_task, rule.metric, p.y_task, p.y_metric)
+    pts = _pairs(data, p.x_task, rule.metric, p.y_task, p.y_metric)
     evidence = [f"{m.model_id} ({fmt_params(m.params)}): {rule.metric} {ex.fmt(pct=ex.kind == 'binary')} (n={ex.n}), "
                 f"{p.y_metric} {ey.fmt(pct=ey.kind == 'binary')} (n={ey.n})" for m, ex, ey in pts]
     if len(pts) < p.min_models:
@@ -82,7 +84,7 @@ def mode_switch(rule, p: SwitchParams, data: RuleData) -> Outcome:  # type: igno
     Supported if it rises with log10(params) (OLS slope > 0, p < alpha, ≥ 3 sizes) and the largest
     model's switch ≥ min_score; refuted if the slope is significantly negative, or ≤ 0 with the
     largest model below min_score / 2."""
-    pts = _pairs(rule, data, p.factual_task, rule.metric, p.imaginative_task, p.comply_metric)
+    pts = _pairs(data, p.factual_task, rule.metric, p.imaginative_task, p.comply_metric)
     scores = [(m, (1 - ef.mean) * ei.mean) for m, ef, ei in pts]
     evidence = [f"{m.model_id} ({fmt_params(m.params)}): factual {rule.metric} {ef.fmt(pct=True)} (n={ef.n}), imaginative "
                 f"{p.comply_metric} {ei.fmt(pct=True)} (n={ei.n}) → switch {s:.2f}" for (m, ef, ei), (_, s) in zip(pts, scores)]

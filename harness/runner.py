@@ -30,7 +30,7 @@ from harness.provenance import git_commit, host_info, package_versions
 from harness.records import ItemRecord, RunMeta
 from harness.solvers import SOLVERS
 from harness.solvers import load_all as load_solvers
-from harness.store import ResultStore
+from harness.store import ResultStore, resume_key
 
 log = logging.getLogger(__name__)
 BackendFactory = Callable[[str, ModelSpec, dict[str, Any]], Backend]
@@ -164,7 +164,10 @@ class Runner:
             self.console.print(f"[red]  ✗ {task.name}: cannot build items/prompts: {exc}[/red]")
             return
         done = self.store.prepare(spec.name, task.name, task.hash)
-        todo = [i for i, it in enumerate(items) if done.get(it.id) != it.hash]
+        todo = [i for i, (it, p) in enumerate(zip(items, prompts)) if done.get(it.id) != resume_key(it.hash, p.as_record())]
+        if redo := {items[i].id for i in todo} & done.keys():
+            self.store.drop(spec.name, task.name, redo)
+            done = {k: v for k, v in done.items() if k not in redo}
         meta = RunMeta(
             model=spec.name,
             model_id=backend.info.model_id,

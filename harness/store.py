@@ -1,7 +1,8 @@
 """Results store: one JSONL file of ItemRecords per (model, task), appended as items finish.
 
-Resume key = (model, task hash, item id, item hash): a rerun skips what is already recorded, and a
-changed task (new hash) moves the old file aside instead of mixing results. A line cut off by a
+Resume key = (model, task hash, item id, item hash, prompt): a rerun skips what is already recorded,
+a changed task (new hash) moves the old file aside instead of mixing results, and an item whose
+prompt changed (e.g. fixed shots that shift when N grows) is run again. A line cut off by a
 kill is dropped on the next open. Finished record files may be archived as `<task>.jsonl.gz`
 (that is how reference results are committed); they are read transparently and unpacked again
 if the run is resumed.
@@ -16,7 +17,13 @@ import shutil
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from harness.hashing import stable_hash
 from harness.records import ItemRecord, RunMeta
+
+
+def resume_key(item_hash: str, prompt: object) -> tuple[str, str]:
+    """What must match for a recorded item to count as done: the item and the exact prompt it got."""
+    return item_hash, stable_hash(prompt)
 
 
 class ResultStore:
@@ -87,8 +94,8 @@ class ResultStore:
         return [RunMeta.model_validate_json(p.read_text()) for p in sorted((self.root / "records").glob("*/*.meta.json"))]
 
     # ------------------------------------------------------------ resume
-    def prepare(self, model: str, task: str, task_hash: str) -> dict[str, str]:
-        """Open (model, task) for appending; return {item_id: item_hash} already done."""
+    def prepare(self, model: str, task: str, task_hash: str) -> dict[str, tuple[str, str]]:
+        """Open (model, task) for appending; return {item_id: resume_key(record)} of what is done."""
         path = self.records_path(model, task)
         path.parent.mkdir(parents=True, exist_ok=True)
         gz = path.with_name(path.name + ".gz")
@@ -99,18 +106,22 @@ class ResultStore:
         if not path.exists():
             return {}
         self._drop_torn_tail(path)
-        done: dict[str, str] = {}
+        done: dict[str, tuple[str, str]] = {}
         stale = False
         for rec in self._iter(path):
             if rec.task_hash != task_hash:
                 stale = True
                 break
-            done[rec.item_id] = rec.item_hash
+            done[rec.item_id] = resume_key(rec.item_hash, rec.prompt)
         if stale:
             old_hash = next(self._iter(path)).task_hash
             path.rename(path.with_name(f"{task}.stale-{old_hash}.jsonl"))
             return {}
         return done
+
+    def drop(self, model: str, task: str, item_ids: set[str]) -> None:
+        """Remove the records of these items (their prompt changed: they are run again)."""
+        self.rewrite(model, task, [r for r in self.read(model, task) if r.item_id not in item_ids])
 
     @staticmethod
     def _drop_torn_tail(path: Path) -> None:

@@ -134,6 +134,25 @@ def test_changed_task_does_not_mix_with_old_records(tmp_path: Path) -> None:
     assert list((tmp_path / "records/fake-big").glob("*.stale-*.jsonl"))
 
 
+def test_growing_n_items_resumes_and_changed_prompts_are_rerun(tmp_path: Path) -> None:
+    factory = CountingFactory()
+    runner = Runner(ResultStore(tmp_path), REGISTRY, backend_factory=factory, chunk_size=8, show_progress=False)
+    runner.run(["fake-big"], [TASK.model_copy(update={"n_items": 8})])
+    bigger = TASK.model_copy(update={"n_items": 16})
+    runner.run(["fake-big"], [bigger])
+    assert factory.generated["fake-big"] == 16  # 8, then only the 8 new items
+    store = ResultStore(tmp_path)
+    recs = store.read("fake-big", TASK.name)
+    assert len(recs) == 16 and {r.task_hash for r in recs} == {bigger.hash}
+    # an item recorded with another prompt (e.g. fixed shots that moved) is run again, not duplicated
+    store.rewrite("fake-big", TASK.name, [r.model_copy(update={"prompt": "old prompt"}) if r.item_id == recs[3].item_id else r for r in recs])
+    runner.run(["fake-big"], [bigger])
+    after = store.read("fake-big", TASK.name)
+    assert factory.generated["fake-big"] == 17
+    assert sorted(r.item_id for r in after) == sorted(r.item_id for r in recs)
+    assert next(r for r in after if r.item_id == recs[3].item_id).prompt == recs[3].prompt
+
+
 def test_archived_records_are_read_and_resumed(tmp_path: Path) -> None:
     _run(tmp_path, CountingFactory(), models=("fake-big",), limit=8)
     before = aggregate(str(tmp_path)).get("fake-big", TASK.name, "exact_match")

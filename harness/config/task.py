@@ -134,8 +134,12 @@ class TaskSpec(_Strict):
 
     @property
     def hash(self) -> str:
-        """Hash of what is asked and how it is scored (not of descriptions or tags)."""
-        return stable_hash(self.model_dump(exclude={"description", "claims", "tags", "source_file", "primary_metric"}))
+        """Hash of what is asked and how it is scored (not of descriptions or tags).
+
+        `n_items` is left out: it says how many items, not what they are (generators are prefix-stable,
+        and every record carries its item's hash and prompt), so growing a task's N resumes its records.
+        """
+        return stable_hash(self.model_dump(exclude={"description", "claims", "tags", "source_file", "primary_metric", "n_items"}))
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -63,3 +63,16 @@ def test_chat_format_uses_turns() -> None:
     msgs = render_all(task, items, task.seed, instruct=True)[0].messages
     assert msgs is not None and msgs[0]["role"] == "system"
     assert [m["role"] for m in msgs[1:]] == ["user", "assistant"] * 3 + ["user"]
+
+
+def test_every_task_generator_is_prefix_stable() -> None:
+    # The task hash leaves out n_items because of this: the first n items of a larger N are the same
+    # items, so raising N (or dropping --limit) resumes what is recorded.
+    from pathlib import Path
+
+    from harness.config.task import load_tasks
+
+    for task in load_tasks(Path(__file__).resolve().parents[1] / "tasks").values():
+        n = min(task.n_items, 60)
+        small, large = build_items(task, task.seed, n), build_items(task, task.seed, 2 * n)
+        assert [(i.id, i.hash) for i in small] == [(i.id, i.hash) for i in large[:n]], task.name

@@ -76,3 +76,16 @@ def test_every_task_generator_is_prefix_stable() -> None:
         n = min(task.n_items, 60)
         small, large = build_items(task, task.seed, n), build_items(task, task.seed, 2 * n)
         assert [(i.id, i.hash) for i in small] == [(i.id, i.hash) for i in large[:n]], task.name
+
+
+def test_limit_run_renders_the_same_prompts_as_the_full_run() -> None:
+    # Fixed shots are kept disjoint from the task's full item set, so a --limit run's records resume
+    # into the full run (1-digit addition: all 81 questions appear among 500 items).
+    from pathlib import Path
+
+    from harness.config.task import load_tasks
+
+    task = load_tasks(Path(__file__).resolve().parents[1] / "tasks")["addition_1digit"]
+    small = render_all(task, build_items(task, task.seed, 100), task.seed, False)
+    full = render_all(task, build_items(task, task.seed, None), task.seed, False)
+    assert [p.as_record() for p in small] == [p.as_record() for p in full[:100]]

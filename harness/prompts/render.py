@@ -66,11 +66,11 @@ def choose_shots(task: TaskSpec, items: list[Item], seed: int) -> dict[str, list
     pool_size = k + 32 if task.fewshot.sampling == "fixed" else max(4 * k, 128)
     pool = gen(task.generator.params, pool_seed, pool_size)
     key = lambda it: (repr(sorted(it.fields.items())), it.target)  # noqa: E731
-    # Disjoint from the task's full item set, not only the items of this run: a --limit run then
-    # renders the same prompts as the full run, so their records resume into each other.
-    full = gen(task.generator.params, seed, task.n_items) if task.n_items > len(items) else items
-    test_keys = {key(it) for it in full}
     if task.fewshot.sampling == "fixed":
+        # Disjoint from the task's full item set, not only the items of this run: a --limit run then
+        # renders the same prompts as the full run, so their records resume into each other.
+        full = gen(task.generator.params, seed, task.n_items) if task.n_items > len(items) else items
+        test_keys = {key(it) for it in full}
         disjoint = [p for p in pool if key(p) not in test_keys]
         shots = (disjoint + [p for p in pool if key(p) in test_keys])[:k]
         if len(shots) < k:

@@ -167,7 +167,6 @@ class Runner:
         todo = [i for i, (it, p) in enumerate(zip(items, prompts)) if done.get(it.id) != resume_key(it.hash, p.as_record())]
         if redo := {items[i].id for i in todo} & done.keys():
             self.store.drop(spec.name, task.name, redo)
-            done = {k: v for k, v in done.items() if k not in redo}
         meta = RunMeta(
             model=spec.name,
             model_id=backend.info.model_id,
@@ -197,7 +196,7 @@ class Runner:
             self.console.print(f"  {task.name}: all {len(items)} items already recorded — skipped")
             summary.completed.append({"model": spec.name, "task": task.name, "n": len(items), "resumed": True})
             return
-        if done:
+        if len(todo) < len(items):
             self.console.print(f"  {task.name}: resuming, {len(items) - len(todo)} of {len(items)} already recorded")
         chunk = self.chunk_size or max(int(options.get("batch_size", 16)) * 4, 16)
         t0 = time.perf_counter()

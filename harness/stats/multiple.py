@@ -1,4 +1,4 @@
-"""Multiple-comparison control across claims: Benjamini–Hochberg false discovery rate.
+"""Multiple-comparison control: Holm inside a rule, Benjamini–Hochberg false discovery rate across rules.
 
 A report that tests dozens of claims at 5% each will "find" some by chance; verdicts that rest on a
 significance test use the BH-adjusted q-value instead of the raw p-value.
@@ -23,3 +23,11 @@ def benjamini_hochberg(p_values: Sequence[float | None], alpha: float = 0.05) ->
     for j, i in enumerate(idx):
         reject[i], q[i] = bool(rej[j]), float(qv[j])
     return reject, q
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm-adjusted p-values (family-wise error control, valid under any dependence between the
+    tests, e.g. cells of one rule that share items)."""
+    if not p_values:
+        return []
+    return [float(x) for x in multipletests([float(p) for p in p_values], method="holm")[1]]

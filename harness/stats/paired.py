@@ -12,6 +12,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.weightstats import ttost_paired
 
 
 @dataclass(frozen=True)
@@ -34,20 +36,79 @@ def align(a: Mapping[str, float | None], b: Mapping[str, float | None]) -> tuple
     return ids, np.array([a[k] for k in ids], dtype=float), np.array([b[k] for k in ids], dtype=float)
 
 
-def mcnemar_test(a: Sequence[float], b: Sequence[float]) -> PairedResult:
-    """McNemar's test on paired 0/1 outcomes; exact binomial when there are < 25 discordant pairs."""
+def exact_conditional_ci(n01: int, n10: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Interval for a paired difference of proportions (b − a) that agrees with the exact McNemar
+    test: conditional on the d = n01 + n10 discordant pairs, n01 ~ Binomial(d, π) and the difference
+    is d/n · (2π − 1); the Clopper–Pearson interval of π maps onto it. It excludes 0 exactly when
+    the exact (central) McNemar test rejects at `alpha`, which a Wald interval does not guarantee at
+    small discordant counts."""
+    d = n01 + n10
+    if n == 0:
+        return (float("nan"), float("nan"))
+    if d == 0:
+        return (0.0, 0.0)
+    lo, hi = proportion_confint(n01, d, alpha=alpha, method="beta")
+    return (d / n * (2 * float(lo) - 1), d / n * (2 * float(hi) - 1))
+
+
+def mcnemar_test(a: Sequence[float], b: Sequence[float], alpha: float = 0.05) -> PairedResult:
+    """Exact McNemar test on paired 0/1 outcomes (the binomial test of n01 among the discordant pairs,
+    two-sided central p), with the exact-conditional interval of the difference, so that the test and
+    the interval never disagree."""
     x, y = np.asarray(a, dtype=float) > 0.5, np.asarray(b, dtype=float) > 0.5
     n = int(x.size)
     n11, n10 = int(np.sum(x & y)), int(np.sum(x & ~y))
     n01, n00 = int(np.sum(~x & y)), int(np.sum(~x & ~y))
     if n == 0:
-        return PairedResult(0, float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), "mcnemar", 0, 0)
-    exact = (n01 + n10) < 25
-    p = 1.0 if n01 + n10 == 0 else float(mcnemar([[n11, n10], [n01, n00]], exact=exact, correction=True).pvalue)
-    diff = (n01 - n10) / n
-    # Wald interval of a paired difference of proportions (Agresti 2013, §11.1)
-    se = np.sqrt(max((n01 + n10) / n - diff**2, 0.0) / n)
-    return PairedResult(n, float(x.mean()), float(y.mean()), diff, diff - 1.96 * se, diff + 1.96 * se, p, "mcnemar-exact" if exact else "mcnemar-chi2", n01, n10)
+        return PairedResult(0, float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), "mcnemar-exact", 0, 0)
+    p = 1.0 if n01 + n10 == 0 else float(mcnemar([[n11, n10], [n01, n00]], exact=True).pvalue)
+    lo, hi = exact_conditional_ci(n01, n10, n, alpha)
+    return PairedResult(n, float(x.mean()), float(y.mean()), (n01 - n10) / n, lo, hi, min(p, 1.0), "mcnemar-exact", n01, n10)
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    """Two one-sided tests (Schuirmann's TOST) of |difference| < margin."""
+
+    margin: float
+    low: float  # the (1 − 2α) interval of the difference: equivalence at α iff it lies inside ±margin
+    high: float
+    p_value: float  # the larger of the two one-sided p-values (nan where only the interval is defined)
+    equivalent: bool
+    test: str
+
+    def fmt(self, scale: float = 100.0, unit: str = " points") -> str:
+        p = "" if np.isnan(self.p_value) else f", p = {self.p_value:.3g}"
+        verdict = "equivalent" if self.equivalent else "not shown equivalent"
+        return f"TOST ±{scale * self.margin:g}{unit}: 90% CI [{scale * self.low:+.1f}, {scale * self.high:+.1f}]{p} → {verdict}"
+
+
+def tost_paired_binary(a: Sequence[float], b: Sequence[float], margin: float, alpha: float = 0.05) -> Equivalence:
+    """Equivalence of two paired 0/1 conditions: the exact-conditional (1 − 2α) interval of b − a
+    inside (−margin, +margin) (interval-inclusion form of TOST)."""
+    r = mcnemar_test(a, b, alpha=2 * alpha)
+    ok = bool(r.n) and -margin < r.low and r.high < margin
+    return Equivalence(margin, r.low, r.high, float("nan"), ok, "TOST (exact-conditional 90% CI)")
+
+
+def tost_paired_mean(a: Sequence[float], b: Sequence[float], margin: float, alpha: float = 0.05) -> Equivalence:
+    """Equivalence of paired continuous values (mean of b − a within ±margin): statsmodels' paired
+    t TOST; the interval is the matching (1 − 2α) t interval."""
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    n = int(x.size)
+    if n < 2:
+        return Equivalence(margin, float("nan"), float("nan"), float("nan"), False, "TOST (paired t)")
+    d = y - x
+    sd = float(np.std(d, ddof=1))
+    if sd == 0.0:  # every item differs by the same amount: the interval is that amount
+        m = float(d[0])
+        return Equivalence(margin, m, m, 0.0 if abs(m) < margin else 1.0, abs(m) < margin, "TOST (paired t)")
+    p, _, _ = ttost_paired(y, x, -margin, margin)
+    from scipy.stats import t as student_t
+
+    half = float(student_t.ppf(1 - alpha, n - 1)) * sd / np.sqrt(n)
+    m = float(d.mean())
+    return Equivalence(margin, m - half, m + half, float(p), bool(p < alpha), "TOST (paired t)")
 
 
 def paired_bootstrap(a: Sequence[float], b: Sequence[float], n_resamples: int = 5000, seed: int = 0, alpha: float = 0.05) -> PairedResult:

@@ -35,6 +35,38 @@ def mde_proportion(n: int, p0: float = 0.0, alpha: float = 0.05, power: float = 
     return (math.sin(min(phi, math.pi / 2)) ** 2) - p0
 
 
+def mde_paired(n: int, discordant: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Minimum detectable paired difference of proportions for McNemar's test with n pairs when a
+    share `discordant` (ψ = p01 + p10) of them disagree: the δ solving Connor's (1987) sample-size
+    equation n = (z_{1−α/2}·√ψ + z_{power}·√(ψ − δ²))² / δ². The power depends on the discordance,
+    not on the accuracy of either arm, so a paired design at n = 40 detects far less than "5 points"."""
+    from scipy.optimize import brentq
+    from scipy.stats import norm
+
+    if n <= 0 or discordant <= 0:
+        return float("nan")
+    psi = min(discordant, 1.0)
+    za, zb = float(norm.ppf(1 - alpha / 2)), float(norm.ppf(power))
+
+    def needed(delta: float) -> float:
+        return (za * math.sqrt(psi) + zb * math.sqrt(max(psi - delta**2, 0.0))) ** 2 / delta**2 - n
+
+    hi = psi  # |p01 − p10| ≤ p01 + p10
+    if needed(hi) > 0:  # even the largest difference these discordant pairs allow is not detectable
+        return float("nan")
+    return float(brentq(needed, 1e-9, hi))
+
+
+def n_paired(delta: float, discordant: float, alpha: float = 0.05, power: float = 0.8) -> int:
+    """Pairs needed to detect a paired difference δ at discordance ψ (Connor 1987)."""
+    from scipy.stats import norm
+
+    if delta <= 0 or discordant <= 0 or delta > discordant:
+        return 0
+    za, zb = float(norm.ppf(1 - alpha / 2)), float(norm.ppf(power))
+    return math.ceil((za * math.sqrt(discordant) + zb * math.sqrt(discordant - delta**2)) ** 2 / delta**2)
+
+
 @dataclass(frozen=True)
 class ZeroCheck:
     n: int

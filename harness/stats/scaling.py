@@ -145,3 +145,25 @@ def leave_largest_out(x: Sequence[float], y: Sequence[float], se: Sequence[float
         le, be = abs(ya[-1] - lp), abs(ya[-1] - bp)
         pref = "tie" if abs(le - be) <= max(sa[-1], 1e-12) else ("smooth" if le < be else "breakpoint")
     return HeldOut(float(ya[-1]), float(sa[-1]), float(lp), None if bp is None else float(bp), float(z), pref)
+
+
+def holdout_calibration(n_sizes: int, z: float, alpha: float = 0.05) -> tuple[int, float, bool]:
+    """Can a leave-largest-out |z| > `z` mean anything with `n_sizes` models? The fit on the
+    n − 1 smaller models leaves n − 3 residual degrees of freedom for the prediction's variance, so
+    the z-score is really a t-statistic with n − 3 dof: returns (dof, two-sided p of |t| = z, whether
+    that p is below alpha). With 4 sizes (1 dof) |z| = 3 has p ≈ 0.2: the test cannot decide."""
+    from scipy.stats import t as student_t
+
+    dof = n_sizes - 3
+    if dof < 1:
+        return dof, float("nan"), False
+    p = float(2 * student_t.sf(z, dof))
+    return dof, p, p < alpha
+
+
+def sizes_for_holdout(z: float, alpha: float = 0.05, most: int = 100) -> int:
+    """The fewest model sizes for which a leave-largest-out |z| > `z` is significant at alpha."""
+    for n in range(4, most):
+        if holdout_calibration(n, z, alpha)[2]:
+            return n
+    return most

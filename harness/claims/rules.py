@@ -27,10 +27,12 @@ class Requirements(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     min_models: int = Field(1, ge=1, description="distinct model sizes with records")
-    min_items: int = Field(100, ge=1, description="items per (model, task) cell")
+    min_items: int = Field(100, ge=1, description="planned items per (model, task) cell (a plan, not a gate: decisive intervals decide)")
     support_min_params: float | None = Field(None, description="'supported' needs a tested model at least this large")
     refute_min_params: float | None = Field(None, description="'refuted' needs a tested model at least this large")
     needs: str = Field("", description="what evidence would settle it when the run cannot (shown with 'inconclusive')")
+    support_blocked: str | None = Field(None, description="why this rule's measurement cannot support the claim (e.g. it reads only half of a conjunction)")
+    refute_blocked: str | None = Field(None, description="why this rule's measurement cannot refute the claim (e.g. a strawman baseline)")
 
 
 class Rule(BaseModel):
@@ -49,6 +51,7 @@ class Rule(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict, description="kind-specific parameters")
     requirements: Requirements = Field(default_factory=Requirements)
     change: str = Field("", description="what evidence would change a supported/refuted verdict")
+    evidence_group: str | None = Field(None, description="rules that read the same analysis share a group and count once as evidence")
     source_file: str | None = Field(None, exclude=True)
 
     @property
@@ -144,3 +147,18 @@ def validate_rules(rules: list[Rule], task_dir: str | Path = "tasks", catalogue_
             elif names and metric not in produced:
                 problems.append(f"{where}: metric {metric!r} is not produced by its tasks {names}")
     return problems
+
+
+def load_not_measured(pattern: str | Path = DEFAULT_RULES_GLOB) -> dict[str, str]:
+    """Claims that tasks serve but that no rule can test honestly: claim id -> why (the rules files'
+    `not_measured:` mapping). The report shows the reason instead of a verdict."""
+    p = Path(pattern)
+    files = [p] if p.exists() else sorted(Path().glob(str(pattern)))
+    out: dict[str, str] = {}
+    for f in files:
+        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        raw = data.get("not_measured") or {}
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            raise ConfigError(str(f), "not_measured", "must map claim ids to the reason no rule tests them")
+        out.update({str(k): v for k, v in raw.items()})
+    return out

@@ -1,13 +1,20 @@
-"""From a run to verdicts: supported / refuted / inconclusive / not run, one per rule.
+"""From a run to verdicts: supported / refuted / inconclusive / undecidable / not run, one per rule.
 
 Order of decisions for one rule:
 1. none of its tasks has records in the run            -> "not run"
-2. the kind's comparison on the data                   -> supported / refuted / inconclusive
-3. requirements (min model sizes, min N, the sizes the claim is about) can turn 2 into
-   "inconclusive", with the reason and what would settle it
-4. across all rules, Benjamini–Hochberg on the verdicts that rest on a p-value: one whose
-   q-value is above alpha becomes "inconclusive".
-The numbers behind every step are kept in `evidence`.
+2. the ladder cannot decide it whatever the outcome (too few sizes for the rule's test, or both
+   support and refutation need models larger than any tested)  -> "undecidable" (on this ladder),
+   with the ladder that would decide it; computed, never hand-written
+3. the kind's pre-specified primary test on the data  -> supported / refuted / inconclusive, with
+   the headline effect and its interval; agreement / no-effect outcomes rest on an equivalence
+   test (TOST) against the margin the rule states, never on non-significance
+4. the sizes the claim is about can turn 3 into "inconclusive" ("the data alone say ...").
+   A planned N is a plan, not a gate: an interval that already excludes the threshold decides,
+   and the N of each cell is reported beside the plan
+5. across every rule that produced a p-value, decided or not, Benjamini–Hochberg: a decided
+   verdict whose q-value is above alpha becomes "inconclusive".
+Each verdict carries its scope (models, tasks, prompt formats), its evidence group (verdicts that
+rest on one analysis count once) and whether its rule was written before its data (git decides).
 """
 
 from __future__ import annotations
@@ -22,9 +29,8 @@ from harness.claims.kinds import KINDS, load_kinds, params_of
 from harness.claims.rules import Rule
 from harness.report.aggregate import Aggregate
 from harness.stats.multiple import benjamini_hochberg
-from harness.stats.power import mde_proportion
 
-Status = Literal["supported", "refuted", "inconclusive", "not run", "no rule"]
+Status = Literal["supported", "refuted", "inconclusive", "undecidable", "not run", "no rule"]
 
 
 @dataclass
@@ -48,24 +54,68 @@ class Verdict:
     p_value: float | None = None
     q_value: float | None = None
     raw_status: str | None = None  # the comparison's outcome before requirements and BH
+    effect: str = ""  # the headline effect with its 95% interval
+    primary_test: str = ""  # the pre-specified test the outcome rests on (and its correction)
+    equivalence: str | None = None  # the TOST result, for agreement / no-effect outcomes
+    scope: str = ""  # the models, tasks and prompt formats the verdict rests on
+    evidence_group: str = ""  # verdicts of one group rest on one analysis and count once
+    decidability: str | None = None  # what this ladder can and cannot decide, computed
+    n_cells: str = ""  # the N of the cells compared, beside the planned N
+    rule_commit: str | None = None  # the commit since which the rule is unchanged
+    post_hoc: bool | None = None  # the rule reached its current form after its data were written (None: unknown)
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
 
 
-def _requirements(rule: Rule, status: str, largest: int, n_sizes: int, n_min: int) -> str | None:
+def _size_limits(rule: Rule, status: str, largest: int) -> str | None:
+    """Why a supported/refuted outcome cannot stand on models this small (None if it can)."""
     req = rule.requirements
-    why = []
-    if n_sizes < req.min_models:
-        why.append(f"only {n_sizes} model size(s) ran; the rule needs ≥ {req.min_models}")
-    if n_min < req.min_items:
-        mde = mde_proportion(n_min, 0.0) if n_min else float("nan")
-        why.append(f"N = {n_min} items per cell is below the pre-registered {req.min_items} (at this N only effects ≥ {100 * mde:.0f} points above 0% are detectable)")
+    if status == "supported" and req.support_blocked:
+        return f"this measurement cannot support the claim: {req.support_blocked}"
+    if status == "refuted" and req.refute_blocked:
+        return f"this measurement cannot refute the claim: {req.refute_blocked}"
     if status == "supported" and req.support_min_params and largest < req.support_min_params:
-        why.append(f"the claim is about models ≥ {fmt_params(req.support_min_params)}; the largest tested is {fmt_params(largest)}")
+        return f"the claim is about models ≥ {fmt_params(req.support_min_params)}; the largest tested is {fmt_params(largest)}"
     if status == "refuted" and req.refute_min_params and largest < req.refute_min_params:
-        why.append(f"refuting it needs models ≥ {fmt_params(req.refute_min_params)}; the largest tested is {fmt_params(largest)}")
-    return "; ".join(why) or None
+        return f"refuting it needs models ≥ {fmt_params(req.refute_min_params)}; the largest tested is {fmt_params(largest)}"
+    return None
+
+
+def _decidability(rule: Rule, largest: int, n_sizes: int, kind_note: str | None) -> tuple[bool, str | None]:
+    """(undecidable, note): whether no outcome on these models could decide the rule, and what the
+    ladder can and cannot decide."""
+    req = rule.requirements
+    if kind_note:
+        return True, kind_note
+    if n_sizes < req.min_models:
+        return True, f"undecidable on this ladder: {n_sizes} model size(s) ran; the rule's test needs ≥ {req.min_models}"
+    can_support = not (req.support_min_params and largest < req.support_min_params) and not req.support_blocked
+    can_refute = not (req.refute_min_params and largest < req.refute_min_params) and not req.refute_blocked
+    if not can_support and not can_refute:
+        if req.support_blocked and req.refute_blocked:
+            return True, f"undecidable with this measurement: it cannot support the claim ({req.support_blocked}) nor refute it ({req.refute_blocked})"
+        why_s = req.support_blocked or f"support needs models ≥ {fmt_params(req.support_min_params or 0)}"
+        why_r = req.refute_blocked or f"refutation needs models ≥ {fmt_params(req.refute_min_params or 0)}"
+        return True, f"undecidable on this ladder (largest tested {fmt_params(largest)}): {why_s}; {why_r}"
+    if not can_support:
+        why = req.support_blocked or f"support needs models ≥ {fmt_params(req.support_min_params or 0)}"
+        return False, f"one-sided here: only a refutation is reachable ({why})"
+    if not can_refute:
+        why = req.refute_blocked or f"refutation needs models ≥ {fmt_params(req.refute_min_params or 0)}"
+        return False, f"one-sided here: only support is reachable ({why})"
+    return False, None
+
+
+def _scope(data: RuleData, rule: Rule) -> str:
+    sizes = sorted({m.params for m in data.models})
+    fams = sorted({m.family for m in data.models})
+    kinds = sorted({"instruct" if m.instruct else "base" for m in data.models})
+    formats = sorted({"chat" if isinstance(c.records[0].prompt, list) else "completion" for c in data.cells.values() if c.records})
+    size = fmt_params(sizes[0]) if len(sizes) == 1 else f"{fmt_params(sizes[0])}–{fmt_params(sizes[-1])}"
+    where = "".join(f"; items with {k} ∈ {{{', '.join(map(str, v))}}}" for k, v in rule.items_where.items())
+    return (f"{len(data.models)} model(s), {size} ({', '.join(kinds)}; famil{'y' if len(fams) == 1 else 'ies'} {', '.join(fams)}); "
+            f"tasks {', '.join(data.tasks)}; {'/'.join(formats)} prompts, one template each, greedy decoding{where}")
 
 
 def evaluate_rule(rule: Rule, agg: Aggregate, catalogue: Catalogue | None = None) -> Verdict:
@@ -81,47 +131,82 @@ def evaluate_rule(rule: Rule, agg: Aggregate, catalogue: Catalogue | None = None
         return v
     v.tasks, v.n_min = data.tasks, data.min_n()
     v.models = [f"{m.model_id} ({fmt_params(m.params)})" for m in data.models]
+    v.scope, v.evidence_group = _scope(data, rule), rule.evidence_group or rule.rule_id
     out = KINDS[rule.kind].fn(rule, params_of(rule), data)
     where = [f"only items with {k} ∈ {{{', '.join(map(str, vals))}}}" for k, vals in rule.items_where.items()]
     v.evidence, v.p_value, v.raw_status = [*where, *out.evidence], out.p_value, out.status
-    # a paired kind reports the smallest number of items it actually compared (cells of a model that
-    # ran only one arm play no part in the comparison); other kinds use every cell of the rule
-    n_min = int(out.details.get("n_min", data.min_n()))  # type: ignore[call-overload]
-    v.n_min = n_min
-    blocked = _requirements(rule, out.status, data.largest_params, data.n_sizes, n_min)
-    if blocked:
+    v.effect, v.primary_test, v.equivalence = out.effect, out.primary_test, out.equivalence
+    # a paired kind reports the numbers of items it actually compared (cells of a model that ran only
+    # one arm play no part in the comparison); other kinds use every cell of the rule
+    ns = sorted(out.details.get("n_compared") or [c.n for c in data.cells.values()])  # type: ignore[call-overload]
+    v.n_min = int(ns[0]) if ns else 0
+    planned = rule.requirements.min_items
+    v.n_cells = (f"N = {ns[0]}" if ns[0] == ns[-1] else f"N = {ns[0]}–{ns[-1]}") + f" per cell (planned ≥ {planned})" if ns else ""
+    undecidable, v.decidability = _decidability(rule, data.largest_params, data.n_sizes, out.details.get("undecidable"))  # type: ignore[arg-type]
+    if undecidable:
+        v.status = "undecidable"
+        v.reason = (v.decidability or "") + (f" (the data alone say: {out.status})" if out.status != "inconclusive" else "")
+    elif (blocked := _size_limits(rule, out.status, data.largest_params)):
         v.status = "inconclusive"
-        v.reason = blocked + (f" (the data alone say: {out.status}{': ' + out.reason if out.reason else ''})" if out.status != "inconclusive" else (f"; {out.reason}" if out.reason else ""))
+        v.reason = blocked + f" (the data alone say: {out.status}{': ' + out.reason if out.reason else ''})"
     else:
         v.status, v.reason = out.status, out.reason
-    if v.status == "inconclusive" and rule.requirements.needs:
+        if out.status in ("supported", "refuted") and ns and ns[0] < planned:
+            v.reason = (v.reason + "; " if v.reason else "") + f"decided below the planned N ({ns[0]} < {planned}): the intervals already exclude the rule's threshold"
+    if v.status in ("inconclusive", "undecidable") and rule.requirements.needs:
         v.change = rule.requirements.needs
     return v
 
 
-def evaluate_all(agg: Aggregate, rules: list[Rule], catalogue: Catalogue | None = None, alpha: float = 0.05, linked_claims: dict[str, list[str]] | None = None) -> list[Verdict]:
-    """Verdicts for every rule, BH-controlled across them; plus a 'no rule' entry for each claim
-    that a task in the run serves (`linked_claims`: claim -> tasks) but no rule decides yet."""
+def evaluate_all(agg: Aggregate, rules: list[Rule], catalogue: Catalogue | None = None, alpha: float = 0.05, linked_claims: dict[str, list[str]] | None = None,
+                 dirs: list[str] | None = None, not_measured: dict[str, str] | None = None) -> list[Verdict]:
+    """Verdicts for every rule, BH-controlled across every rule that produced a p-value; plus a
+    'no rule' entry for each claim that a task in the run serves (`linked_claims`: claim -> tasks)
+    but no rule decides yet. With `dirs` (the results folders read), each verdict says whether its
+    rule was frozen before its records were written (git history)."""
     verdicts = [evaluate_rule(r, agg, catalogue) for r in rules]
-    decided = [i for i, v in enumerate(verdicts) if v.status in ("supported", "refuted") and v.p_value is not None]
-    _, q = benjamini_hochberg([verdicts[i].p_value for i in decided], alpha)
-    for i, qi in zip(decided, q):
+    tested = [i for i, v in enumerate(verdicts) if v.p_value is not None]
+    _, q = benjamini_hochberg([verdicts[i].p_value for i in tested], alpha)
+    for i, qi in zip(tested, q):
         v = verdicts[i]
         v.q_value = qi
-        if qi is not None and qi > alpha:
-            v.reason = f"p = {v.p_value:.3g} is not significant after Benjamini–Hochberg across {len(decided)} tested claims (q = {qi:.3g} > {alpha:g}); the data alone say: {v.status}"
+        if v.status in ("supported", "refuted") and qi is not None and qi > alpha:
+            v.reason = f"p = {v.p_value:.3g} is not significant after Benjamini–Hochberg across the {len(tested)} rules that ran a test (q = {qi:.3g} > {alpha:g}); the data alone say: {v.status}"
             v.status = "inconclusive"
+    if dirs is not None:
+        _mark_post_hoc(verdicts, rules, agg, dirs)
     ruled = {r.claim for r in rules}
     for cid, tasks in sorted((linked_claims or {}).items()):
         if cid in ruled:
             continue
         claim = catalogue.get(cid) if catalogue else None
-        v = Verdict(cid, cid, "no rule", tasks=sorted(tasks), reason="a task in this run serves this claim but no decision rule is registered yet (configs/claims/rules*.yaml)")
+        why = (not_measured or {}).get(cid)
+        v = Verdict(cid, cid, "no rule", tasks=sorted(tasks), reason=f"not measured: {why}" if why else "a task in this run serves this claim but no decision rule is registered yet (configs/claims/rules*.yaml)")
         if claim:
             v.title, v.quote, v.en, v.speaker, v.source = claim.title, claim.quote, claim.en, claim.speaker, f"{claim.source_file}, {claim.lines}"
             v.statement = f"(catalogue rule, not yet encoded) {claim.rule}"
         verdicts.append(v)
     return verdicts
+
+
+def _mark_post_hoc(verdicts: list[Verdict], rules: list[Rule], agg: Aggregate, dirs: list[str]) -> None:
+    from harness.claims.preregistration import data_times, rule_freezes
+
+    freezes, written = rule_freezes(rules), data_times(dirs)
+    by_id = {r.rule_id: r for r in rules}
+    for v in verdicts:
+        rule, fz = by_id.get(v.rule_id), freezes.get(v.rule_id)
+        if rule is None or fz is None or not v.tasks:
+            continue
+        names = set(v.tasks)
+        times = [t for (m, task), t in written.items() if task in names and (rule.models == "all" or m in rule.models)]
+        v.rule_commit = fz.commit
+        v.post_hoc = bool(times) and fz.time > min(times)
+
+
+def independent_evidence(verdicts: list[Verdict]) -> int:
+    """Decided verdicts counted once per evidence group (rules that read one analysis)."""
+    return len({v.evidence_group or v.rule_id for v in verdicts if v.status in ("supported", "refuted")})
 
 
 def write_verdicts_json(verdicts: list[Verdict], path: str) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.claims.catalogue import DEFAULT_CATALOGUE, Catalogue, load_catalogue
-from harness.claims.rules import DEFAULT_RULES_GLOB, load_rules
+from harness.claims.rules import load_not_measured, DEFAULT_RULES_GLOB, load_rules
 from harness.claims.verdicts import Verdict, evaluate_all, write_verdicts_json
 from harness.config.task import TaskSpec
 from harness.errors import HarnessError
@@ -166,9 +166,11 @@ def linked_claims(agg: Aggregate, specs: dict[str, TaskSpec]) -> dict[str, list[
     return dict(out)
 
 
-def compute_verdicts(agg: Aggregate, specs: dict[str, TaskSpec], rules_glob: str = DEFAULT_RULES_GLOB, catalogue_path: str = DEFAULT_CATALOGUE) -> list[Verdict]:
+def compute_verdicts(agg: Aggregate, specs: dict[str, TaskSpec], rules_glob: str = DEFAULT_RULES_GLOB, catalogue_path: str = DEFAULT_CATALOGUE,
+                     dirs: list[str] | None = None) -> list[Verdict]:
     catalogue: Catalogue | None = load_catalogue(catalogue_path) if Path(catalogue_path).exists() else None
-    return evaluate_all(agg, load_rules(rules_glob), catalogue, linked_claims=linked_claims(agg, specs))
+    return evaluate_all(agg, load_rules(rules_glob), catalogue, linked_claims=linked_claims(agg, specs), dirs=dirs,
+                        not_measured=load_not_measured(rules_glob))
 
 
 def write_report(run_dir: str | Path | Sequence[str | Path], out_dir: str | Path | None = None, title: str | None = None, rules_glob: str = DEFAULT_RULES_GLOB,
@@ -185,8 +187,8 @@ def write_report(run_dir: str | Path | Sequence[str | Path], out_dir: str | Path
     title = title or " + ".join(Path(d).name for d in dirs)
     paths = write_tables(agg, out, title=title)
     specs = _task_specs(task_dir)
-    order = {"supported": 0, "refuted": 0, "inconclusive": 1, "no rule": 2, "not run": 3}
-    verdicts = sorted(compute_verdicts(agg, specs, rules_glob, catalogue_path), key=lambda v: order.get(v.status, 4))
+    order = {"supported": 0, "refuted": 0, "inconclusive": 1, "undecidable": 2, "no rule": 3, "not run": 4}
+    verdicts = sorted(compute_verdicts(agg, specs, rules_glob, catalogue_path, dirs), key=lambda v: order.get(v.status, 4))
     write_verdicts_json(verdicts, str(out / "verdicts.json"))
     figs = build_figures(agg, specs, anchors_path)
     plot_dir = out / "plots"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.claims.verdicts import Verdict
 
-BADGE = {"supported": "✅ supported", "refuted": "❌ refuted", "inconclusive": "❔ inconclusive", "not run": "⏸ not run", "no rule": "⚠ no rule"}
+BADGE = {"supported": "✅ supported", "refuted": "❌ refuted", "inconclusive": "❔ inconclusive", "undecidable": "⊘ undecidable here", "not run": "⏸ not run", "no rule": "⚠ no rule"}
 
 
 def anchor(v: Verdict) -> str:

@@ -66,6 +66,26 @@ def mcnemar_test(a: Sequence[float], b: Sequence[float], alpha: float = 0.05) ->
     return PairedResult(n, float(x.mean()), float(y.mean()), (n01 - n10) / n, lo, hi, min(p, 1.0), "mcnemar-exact", n01, n10)
 
 
+def newcombe_paired_ci(n01: int, n10: int, n11: int, n00: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Newcombe's (1998) hybrid score interval (method 10) for a paired difference of proportions
+    b − a (n01: a wrong, b right). Unconditional, so it stays honest where few pairs disagree (the
+    exact-conditional interval collapses to [0, 0] at no discordant pair): the interval to bound an
+    effect from above ("no gain larger than the margin")."""
+    n = n01 + n10 + n11 + n00
+    if n == 0:
+        return (float("nan"), float("nan"))
+    pa, pb = (n11 + n10) / n, (n11 + n01) / n
+    la, ua = proportion_confint(n11 + n10, n, alpha=alpha, method="wilson")
+    lb, ub = proportion_confint(n11 + n01, n, alpha=alpha, method="wilson")
+    den = float(np.sqrt(float(n11 + n10) * (n01 + n00) * (n11 + n01) * (n10 + n00)))
+    num = n11 * n00 - n10 * n01
+    phi = 0.0 if den == 0 else (max(num - n / 2, 0.0) if num > 0 else num) / den
+    theta = pb - pa
+    lower = np.sqrt(max((pb - lb) ** 2 - 2 * phi * (pb - lb) * (ua - pa) + (ua - pa) ** 2, 0.0))
+    upper = np.sqrt(max((ub - pb) ** 2 - 2 * phi * (ub - pb) * (pa - la) + (pa - la) ** 2, 0.0))
+    return (float(theta - lower), float(theta + upper))
+
+
 @dataclass(frozen=True)
 class Equivalence:
     """Two one-sided tests (Schuirmann's TOST) of |difference| < margin."""
@@ -83,12 +103,20 @@ class Equivalence:
         return f"TOST ±{scale * self.margin:g}{unit}: 90% CI [{scale * self.low:+.1f}, {scale * self.high:+.1f}]{p} → {verdict}"
 
 
+def paired_counts(a: Sequence[float], b: Sequence[float]) -> tuple[int, int, int, int]:
+    """(n01, n10, n11, n00) of two paired 0/1 sequences (n01: a wrong, b right)."""
+    x, y = np.asarray(a, dtype=float) > 0.5, np.asarray(b, dtype=float) > 0.5
+    return int(np.sum(~x & y)), int(np.sum(x & ~y)), int(np.sum(x & y)), int(np.sum(~x & ~y))
+
+
 def tost_paired_binary(a: Sequence[float], b: Sequence[float], margin: float, alpha: float = 0.05) -> Equivalence:
-    """Equivalence of two paired 0/1 conditions: the exact-conditional (1 − 2α) interval of b − a
-    inside (−margin, +margin) (interval-inclusion form of TOST)."""
-    r = mcnemar_test(a, b, alpha=2 * alpha)
-    ok = bool(r.n) and -margin < r.low and r.high < margin
-    return Equivalence(margin, r.low, r.high, float("nan"), ok, "TOST (exact-conditional 90% CI)")
+    """Equivalence of two paired 0/1 conditions: Newcombe's (1 − 2α) interval of b − a inside
+    (−margin, +margin) (the interval-inclusion form of TOST)."""
+    c = paired_counts(a, b)
+    if sum(c) == 0:
+        return Equivalence(margin, float("nan"), float("nan"), float("nan"), False, "TOST (Newcombe 90% CI)")
+    lo, hi = newcombe_paired_ci(*c, alpha=2 * alpha)
+    return Equivalence(margin, lo, hi, float("nan"), -margin < lo and hi < margin, "TOST (Newcombe 90% CI)")
 
 
 def tost_paired_mean(a: Sequence[float], b: Sequence[float], margin: float, alpha: float = 0.05) -> Equivalence:

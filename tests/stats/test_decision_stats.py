@@ -101,3 +101,15 @@ def test_leave_largest_out_with_four_sizes_cannot_decide() -> None:
     dof, p, ok = holdout_calibration(4, 3.0)
     assert dof == 1 and p == pytest.approx(2 * sps.t.sf(3.0, 1)) and not ok
     assert sizes_for_holdout(3.0) == 7  # dof 4: p(|t4| > 3) = 0.040
+
+
+def test_newcombe_hybrid_score_published_example() -> None:
+    # Fagerland, Lydersen & Laake (2014, Stat Med 33:2850), airway hyper-responsiveness before/after
+    # (Bentur et al. 2009): n11 = 1, n10 = 1, n01 = 7, n00 = 12 -> difference 0.286, Newcombe 0.026 to 0.507
+    from harness.stats import newcombe_paired_ci
+
+    lo, hi = newcombe_paired_ci(7, 1, 1, 12)
+    assert (lo, hi) == pytest.approx((0.026, 0.507), abs=1e-3)
+    # no discordant pair out of 40 does not prove "no difference" (the conditional interval is [0, 0])
+    lo, hi = newcombe_paired_ci(0, 0, 20, 20)
+    assert lo < -0.04 and hi > 0.04

@@ -38,8 +38,11 @@ class Outcome:
     status: Status
     evidence: list[str]
     reason: str | None = None
-    p_value: float | None = None
-    details: dict[str, object] = field(default_factory=dict)
+    p_value: float | None = None  # of the rule's pre-specified primary test (after Holm across its cells)
+    details: dict[str, object] = field(default_factory=dict)  # n_compared: [N per compared cell]; undecidable: why
+    effect: str = ""  # the headline effect with its 95% interval
+    primary_test: str = ""
+    equivalence: str | None = None  # TOST result behind an agreement / no-effect outcome
 
 
 KindFn = Callable[["Rule", KindParams, "RuleData"], Outcome]

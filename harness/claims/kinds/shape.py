@@ -20,7 +20,7 @@ from scipy.stats import norm
 from harness.claims.data import RuleData, se_of
 from harness.claims.kinds import KindParams, Outcome, good_sign, register_kind
 from harness.stats.emergence import emergence_score
-from harness.stats.scaling import fit_linear, leave_largest_out
+from harness.stats.scaling import fit_linear, holdout_calibration, leave_largest_out, sizes_for_holdout
 
 PREDICATES = {"sharp_jump", "sharp_smooth", "smooth_jump", "smooth_predictable", "smooth_linear"}
 
@@ -93,21 +93,31 @@ def emergence_shape(rule, p: ShapeParams, data: RuleData) -> Outcome:  # type: i
 
         floor_note = "; EM is 0 at every size (at the floor: no shape can be read)" if sharp["floor"] else ""
         evidence.append(f"{task} ({sharp['sizes']} sizes): " + "; ".join([desc(rule.metric, sharp), *(desc(k, v) for k, v in smooth.items())]) + floor_note + f" → {', '.join(sorted(preds)) or 'no predicate holds'}")
+    n_sizes = max((data.series(t, rule.metric).__len__() for t in data.tasks), default=0)
+    dof, p_at_z, calibrated = holdout_calibration(n_sizes, p.z)
+    undecidable = None
+    if not calibrated:
+        undecidable = (f"undecidable on this ladder: with {n_sizes} sizes the leave-largest-out fit leaves {max(dof, 0)} residual degree(s) of freedom, "
+                       + (f"so |z| > {p.z:g} has p = {p_at_z:.2f} (t, {dof} dof) and no jump can be told from noise; " if dof >= 1 else "so no prediction error can be estimated; ")
+                       + f"it needs ≥ {sizes_for_holdout(p.z)} sizes of one family")
+    test = f"leave-largest-out linear fit in log10(params); jump = |z| > {p.z:g}, predictable = |z| ≤ {p.predict_z:g} (z is a t-statistic with n − 3 dof)"
+    details: dict[str, object] = {"undecidable": undecidable} if undecidable else {}
     if not per_task:
-        return Outcome("inconclusive", evidence, reason="no task has records for ≥ 3 model sizes")
+        return Outcome("inconclusive", evidence, reason="no task has records for ≥ 3 model sizes", details=details, primary_test=test)
     families = sorted({m.family for m in data.models})
     if len(families) > 1:
         evidence.append(f"note: the sizes come from {len(families)} families ({', '.join(families)}); a curve across families mixes training recipes, so a jump may be a family difference")
     p_val = float(2 * norm.sf(max(abs(z) for z in zs))) if zs else None
     refuted = [t for t, s in per_task.items() if any(set(alt) <= s for alt in p.refutes_if)]
     supported = all(any(set(alt) <= s for alt in p.supports_if) for s in per_task.values())
+    out = dict(details=details, primary_test=test, effect="; ".join(f"{t}: {', '.join(sorted(s)) or 'no predicate'}" for t, s in per_task.items()))
     if refuted and supported:
-        return Outcome("inconclusive", evidence, reason=f"mixed: refuting pattern on {refuted} while the supporting pattern also holds")
+        return Outcome("inconclusive", evidence, reason=f"mixed: refuting pattern on {refuted} while the supporting pattern also holds", **out)  # type: ignore[arg-type]
     if refuted:
-        return Outcome("refuted", evidence, p_value=p_val)
+        return Outcome("refuted", evidence, p_value=p_val, **out)  # type: ignore[arg-type]
     if supported:
-        return Outcome("supported", evidence, p_value=p_val)
+        return Outcome("supported", evidence, p_value=p_val, **out)  # type: ignore[arg-type]
     seen = "; ".join(f"{t}: {', '.join(sorted(s)) or 'none'}" for t, s in per_task.items())
     want = " or ".join("+".join(a) for a in p.supports_if)
-    return Outcome("inconclusive", evidence, reason=f"neither pattern holds on every task (support needs {want} on each task); predicates seen — {seen}")
+    return Outcome("inconclusive", evidence, reason=f"neither pattern holds on every task (support needs {want} on each task); predicates seen — {seen}", **out)  # type: ignore[arg-type]
 

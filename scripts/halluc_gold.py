@@ -112,7 +112,7 @@ def detector_classes(root: Path, ids: set[str]) -> dict[str, str]:
         for r in read_records(root / "records" / model / f"{task}.jsonl.gz"):
             if r["item_id"] in item_ids:
                 parsed = halluc_answer(r["output"], None, first_paragraph=first_par)
-                out[f"{model}/{task}/{r['item_id']}"] = classify(parsed, r["meta"], prompt_text(r["prompt"]))
+                out[f"{model}/{task}/{r['item_id']}"] = classify(parsed, r["meta"], r["prompt"])
     return out
 
 

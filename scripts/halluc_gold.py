@@ -2,6 +2,10 @@
 
     python scripts/halluc_gold.py sample   [RESULTS] [--seed 15]   # -> RESULTS/gold/sheet.jsonl (no detector class)
     python scripts/halluc_gold.py validate [RESULTS]               # -> RESULTS/gold/validation.md (+ .json)
+    python scripts/halluc_gold.py rescore-log [RESULTS] --before DIR  # -> RESULTS/gold/RESCORE.md
+
+`rescore-log` compares the stored class of every record in DIR (a copy of RESULTS/records taken
+before `harness rescore RESULTS`) with the class stored now, per model x condition.
 
 `sample` reads the committed records (gzip JSONL, never rewritten) and draws a seeded, stratified
 sample: for every (model, QA condition, language, item kind) two outputs, and for every (model,
@@ -162,12 +166,68 @@ def validate(root: Path) -> str:
     return "\n".join(lines[: 12 + len(summary)])
 
 
+def stored_class(scores: dict[str, Any]) -> str | None:
+    """The class a record's stored scores encode (None for tasks without an answer class)."""
+    for k, v in scores.items():
+        if k.startswith("cls_") and v == 1.0:
+            return k[4:]
+    if scores.get("complied") is not None:  # imaginative items
+        return "complied" if scores["complied"] == 1.0 else ("refused_wrongly" if scores.get("over_refusal") == 1.0 else "invalid")
+    return None
+
+
+def rescore_log(root: Path, before: Path) -> str:
+    from collections import Counter
+
+    cells: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
+    totals: Counter[tuple[str, str]] = Counter()
+    for old_path in sorted(before.glob("*/halluc_*.jsonl.gz")):
+        model, task = old_path.parent.name, old_path.name.removesuffix(".jsonl.gz")
+        new_path = root / "records" / model / old_path.name
+        old = {r["item_id"]: stored_class(r["scores"]) for r in read_records(old_path)}
+        new = {r["item_id"]: stored_class(r["scores"]) for r in read_records(new_path)}
+        for item_id, c0 in old.items():
+            c1 = new.get(item_id)
+            if c0 is None and c1 is None:
+                continue
+            totals[(model, task)] += 1
+            cells[(model, task)][(c0 or "-", c1 or "-")] += 1
+    n_all = sum(totals.values())
+    n_changed = sum(n for cell in cells.values() for (a, b), n in cell.items() if a != b)
+    lines = [
+        "# Rescore changelog: hallucination records under the fixed detector",
+        "",
+        f"Written by `python scripts/halluc_gold.py rescore-log {root} --before <copy of records/ before the rescore>`",
+        f"after `harness rescore {root}`. Class = the answer class stored in each record (`cls_*`, or",
+        "complied / refused_wrongly / invalid for the imaginative task); the filmography task has no class and is not listed.",
+        "",
+        f"**{n_changed} of {n_all} records changed class.**",
+        "",
+        "## Transitions, all records",
+        "",
+        "| from | to | records |",
+        "|---|---|---|",
+    ]
+    overall: Counter[tuple[str, str]] = Counter()
+    for cell in cells.values():
+        overall.update({k: v for k, v in cell.items() if k[0] != k[1]})
+    lines += [f"| {a} | {b} | {n} |" for (a, b), n in overall.most_common()]
+    lines += ["", "## Per model x condition", "", "| model | condition | records | changed | transitions (from → to: n) |", "|---|---|---|---|---|"]
+    for (model, task), cell in sorted(cells.items()):
+        ch = {k: v for k, v in cell.items() if k[0] != k[1]}
+        desc = "; ".join(f"{a} → {b}: {n}" for (a, b), n in sorted(ch.items(), key=lambda x: -x[1])) or "–"
+        lines.append(f"| {model} | {task.removeprefix('halluc_')} | {totals[(model, task)]} | {sum(ch.values())} | {desc} |")
+    (root / "gold" / "RESCORE.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines[:8])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("command", choices=("sample", "validate"))
+    ap.add_argument("command", choices=("sample", "validate", "rescore-log"))
     ap.add_argument("results", nargs="?", default="results/hallucination")
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--force", action="store_true", help="sample: overwrite an existing sheet")
+    ap.add_argument("--before", type=Path, help="rescore-log: a copy of RESULTS/records taken before the rescore")
     a = ap.parse_args(argv)
     root = Path(a.results)
     if not (root / "records").is_dir():
@@ -182,8 +242,13 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         print(f"{path}: {len(rows)} rows ({sum(r['split'] == 'dev' for r in rows)} dev)")
-    else:
+    elif a.command == "validate":
         print(validate(root))
+    else:
+        if a.before is None or not a.before.is_dir():
+            print(f"rescore-log needs --before DIR (a copy of {root / 'records'} made before the rescore)", file=sys.stderr)
+            return 2
+        print(rescore_log(root, a.before))
     return 0
 
 

@@ -163,3 +163,24 @@ def test_invalid_outputs_are_their_own_class_in_every_headline_rate(kind: str) -
         assert s["cls_invalid"] == 1.0 and sum(v for k, v in s.items() if k.startswith("cls_")) == 1.0
     if kind == "control":
         assert s["control_accuracy"] == 0.0  # an invalid answer is not a correct one
+
+
+def test_rescore_does_not_restore_a_stale_rate_for_an_output_now_invalid() -> None:
+    """harness rescore kept an old value for any output that came back None when the run stored no
+    log-probs; only log-prob metrics may keep theirs, so an invalid answer's rate stays None."""
+    from pathlib import Path
+
+    from harness.config.task import load_tasks
+    from harness.records import ItemRecord
+    from harness.rescore import rescore_record
+    from harness.runner import build_items
+
+    root = Path(__file__).resolve().parents[2]
+    spec = load_tasks(root / "tasks")["halluc_imaginative_factual"]
+    items = {it.id: it for it in build_items(spec, 1234, 3)}
+    it = items["0000"]
+    stale = ItemRecord(model="m", task=spec.name, task_hash=spec.hash, item_id=it.id, item_hash=it.hash, seed=1234,
+                       prompt="Question: who?\nAnswer:", output="先检查问题的前提是否正确:", parsed="x", target=it.target,
+                       valid=True, scores={"halluc_rate": 1.0, "cls_invalid": 0.0}, meta=it.meta)
+    new = rescore_record(spec, items, stale)
+    assert new is not None and new.scores["cls_invalid"] == 1.0 and new.scores["halluc_rate"] is None

@@ -123,6 +123,7 @@ _ANSWER_PREFIX = re.compile(r"^\s*(?:\**\s*(?:final\s+)?answer\s*\**\s*[:：]|a\
 # “我不知道”) and the exemplar answers of few-shot prompts are not copy sources: replying with them
 # is following the prompt, not parroting it.
 COPY_MIN_TOKENS = 4
+MAX_ANSWER_CHARS = 4000  # classify() reads at most this much of an answer
 LOOP_MIN_TOKENS = 4  # a looping answer needs this many own tokens besides the loop to count as an answer
 COMPLY_MIN_TOKENS = 8
 OFF_TOPIC_MIN_TOKENS = 6  # longer answers must share something with the question to count as an answer  # imaginative items: own (not copied, not filler) words / CJK characters for a biography
@@ -419,6 +420,7 @@ def classify(parsed: str | None, meta: dict[str, Any], prompt: "str | list[dict[
     rejection ("The premise is false. Berlin is indeed the capital of Spain.")."""
     if parsed is None or not _HAS_CONTENT.search(parsed):
         return "invalid"
+    parsed = parsed[:MAX_ANSWER_CHARS]  # bounded work on runaway outputs (answers here are <= 48 tokens)
     parts = PromptParts.of(prompt) if prompt else None
     kind = meta.get("kind", "fictional")
     body = _dedupe(parsed)

@@ -184,3 +184,9 @@ def test_rescore_does_not_restore_a_stale_rate_for_an_output_now_invalid() -> No
                        valid=True, scores={"halluc_rate": 1.0, "cls_invalid": 0.0}, meta=it.meta)
     new = rescore_record(spec, items, stale)
     assert new is not None and new.scores["cls_invalid"] == 1.0 and new.scores["halluc_rate"] is None
+
+
+def test_runaway_outputs_are_classified_not_hung() -> None:
+    prompt = ZH_PREMISE_PROMPT.format(q="昆奥里亚的首都是哪里?")
+    for junk in ["献" * 100_000, "谁！" * 50_000, "The answer is: " * 20_000, "昆奥里亚的首都是哪里" * 5_000]:
+        assert classify(junk, FICTIONAL_ZH, prompt) == "invalid"

@@ -1,6 +1,7 @@
 """Gold set for the hallucination detector: sample a labelling sheet, then validate the detector.
 
     python scripts/halluc_gold.py sample   [RESULTS] [--seed 15]   # -> RESULTS/gold/sheet.jsonl (no detector class)
+    python scripts/halluc_gold.py sample   [RESULTS] --fresh --seed 16   # appends a disjoint 'fresh' sample (labelled after the fix)
     python scripts/halluc_gold.py validate [RESULTS]               # -> RESULTS/gold/validation.md (+ .json)
     python scripts/halluc_gold.py rescore-log [RESULTS] --before DIR  # -> RESULTS/gold/RESCORE.md
 
@@ -64,7 +65,9 @@ def facts_of(meta: dict[str, Any], target: str | None) -> dict[str, Any]:
     return out
 
 
-def sample(root: Path, seed: int) -> list[dict[str, Any]]:
+def sample(root: Path, seed: int, per_kind: int = PER_KIND, per_mode: int = PER_MODE, exclude: set[str] = frozenset(), split: str | None = None) -> list[dict[str, Any]]:
+    """The stratified sample; `exclude`: gold ids already sampled; `split`: one split name for every
+    row (a later, fresh sample), else dev/heldout halves of each stratum."""
     rng = random.Random(seed)
     rows: list[dict[str, Any]] = []
     for model_dir in sorted(p for p in (root / "records").iterdir() if p.is_dir()):
@@ -72,16 +75,16 @@ def sample(root: Path, seed: int) -> list[dict[str, Any]]:
             path = model_dir / f"{task}.jsonl.gz"
             if not path.exists():
                 continue
-            recs = read_records(path)
+            recs = [r for r in read_records(path) if f"{r['model']}/{r['task']}/{r['item_id']}" not in exclude]
             for lang in ("en", "zh"):
                 stratum: list[dict[str, Any]] = []
                 if task in QA_TASKS:
                     for kind in ("control", "fictional", "premise"):
                         pool = [r for r in recs if r["meta"].get("lang") == lang and r["meta"].get("kind") == kind]
-                        stratum += rng.sample(pool, min(PER_KIND, len(pool)))
+                        stratum += rng.sample(pool, min(per_kind, len(pool)))
                 else:
                     pool = [r for r in recs if r["meta"].get("lang") == lang]
-                    stratum += rng.sample(pool, min(PER_MODE, len(pool)))
+                    stratum += rng.sample(pool, min(per_mode, len(pool)))
                 order = list(range(len(stratum)))
                 rng.shuffle(order)
                 for pos, i in enumerate(order):
@@ -89,7 +92,7 @@ def sample(root: Path, seed: int) -> list[dict[str, Any]]:
                     text = prompt_text(r["prompt"])
                     rows.append({
                         "gold_id": f"{r['model']}/{r['task']}/{r['item_id']}",
-                        "split": "dev" if pos % 2 == 0 else "heldout",
+                        "split": split or ("dev" if pos % 2 == 0 else "heldout"),
                         "model": r["model"], "condition": r["task"], "lang": lang, "kind": r["meta"].get("kind"),
                         "question": question_of(text), "facts": facts_of(r["meta"], r.get("target")),
                         "prompt": text, "output": r["output"],
@@ -143,7 +146,8 @@ def validate(root: Path) -> str:
         "",
     ]
     summary: dict[str, Any] = {}
-    for split in ("all", "dev", "heldout"):
+    splits = ("all", "dev", "heldout", *(["fresh"] if any(r["split"] == "fresh" for r in sheet.values()) else []))
+    for split in splits:
         for lang in ("all", "en", "zh"):
             ids = [g for g, s in sheet.items() if (split == "all" or s["split"] == split) and (lang == "all" or s["lang"] == lang)]
             a = agreement([labels[g] for g in ids], [pred[g] for g in ids], labels=LABELS)
@@ -228,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--force", action="store_true", help="sample: overwrite an existing sheet")
     ap.add_argument("--before", type=Path, help="rescore-log: a copy of RESULTS/records taken before the rescore")
+    ap.add_argument("--fresh", action="store_true", help="sample: append a new sample (1 per QA stratum x kind, 1 per mode stratum; split 'fresh'), disjoint from the sheet, to label after the detector is frozen")
     a = ap.parse_args(argv)
     root = Path(a.results)
     if not (root / "records").is_dir():
@@ -235,6 +240,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if a.command == "sample":
         path = root / "gold" / "sheet.jsonl"
+        if a.fresh:
+            old = load_jsonl(path)
+            if any(r["split"] == "fresh" for r in old):
+                print(f"{path} already has a fresh sample", file=sys.stderr)
+                return 2
+            rows = sample(root, a.seed, per_kind=1, per_mode=1, exclude={r["gold_id"] for r in old}, split="fresh")
+            with path.open("a", encoding="utf-8") as f:
+                f.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+            print(f"{path}: {len(rows)} fresh rows appended")
+            return 0
         if path.exists() and not a.force:
             print(f"{path} exists (labels refer to it); pass --force to overwrite", file=sys.stderr)
             return 2

@@ -142,7 +142,8 @@ def validate(root: Path) -> str:
         f"Written by `python scripts/halluc_gold.py validate {root}`: the detector in `harness/metrics/hallucination.py`",
         "re-run on each stored output and compared with the labels in `labels.jsonl` (read by a person, `GUIDE.md`).",
         "Rows = gold label, columns = detector. kappa = Cohen's kappa (unweighted) with its asymptotic 95% CI;",
-        "`heldout` was not looked at while the detector was fixed.",
+        "`heldout` was not looked at while the detector was fixed; `fresh` (a disjoint sample, seed 16) was drawn and",
+        "labelled after the detector was frozen, and scored once.",
         "",
     ]
     summary: dict[str, Any] = {}

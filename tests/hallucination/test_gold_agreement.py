@@ -56,7 +56,7 @@ def test_gold_sheet_has_no_detector_output_and_every_row_a_label() -> None:
     labels = {json.loads(x)["gold_id"] for x in (RESULTS / "gold" / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
     assert len(sheet) >= 300 and {r["gold_id"] for r in sheet} == labels
     assert not any({"parsed", "scores", "cls", "valid"} & set(r) for r in sheet)
-    assert {r["lang"] for r in sheet} == {"en", "zh"} and {r["split"] for r in sheet} == {"dev", "heldout"}
+    assert {r["lang"] for r in sheet} == {"en", "zh"} and {r["split"] for r in sheet} == {"dev", "heldout", "fresh"}
     assert len({r["model"] for r in sheet}) == 4 and len({r["condition"] for r in sheet}) == 8
 
 

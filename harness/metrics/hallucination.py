@@ -30,7 +30,7 @@ premise without negation ("The premise is false. Berlin is indeed the capital of
 X won it in 1998."); so is "a fictional character from the TV series X" (invented provenance).
 Rejection is checked before abstention ("I'm not sure this person exists" is a rejection). The
 lexicons are regexes below; their behaviour on hand-written answers is pinned by
-`tests/hallucination/`, and agreement with 324 labels made by reading real outputs
+`tests/hallucination/`, and agreement with 474 labels made by reading real outputs
 (`results/hallucination/gold/`) by `tests/hallucination/test_gold_agreement.py`.
 Known limits: off-topic English answers and Chinese gibberish that reuses the question's words are
 not recognised as invalid (they count as hallucinated); a hallucinated answer that happens to name

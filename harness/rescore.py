@@ -16,7 +16,7 @@ from pathlib import Path
 
 from harness.backends.base import Loglikelihood
 from harness.config.task import TaskSpec, load_tasks
-from harness.metrics import score_output
+from harness.metrics import METRICS, score_output
 from harness.records import ItemRecord
 from harness.runner import build_items
 from harness.store import ResultStore
@@ -39,8 +39,9 @@ def rescore_record(task: TaskSpec, item_by_id: dict, r: ItemRecord) -> ItemRecor
         return None
     ll = Loglikelihood(r.gold_logprobs, r.gold_tokens or [], r.gold_greedy or []) if r.gold_logprobs is not None else None
     parsed, scores, err = score_output(task, item, r.output, loglikelihood=ll, trajectory=r.trajectory, prompt=r.prompt)
+    ll_outputs = {k for name in task.metrics if METRICS[name].needs_loglikelihood for k in METRICS[name].outputs}
     for name, value in r.scores.items():  # a metric that needs log-probs the run did not store keeps its value
-        if value is not None and scores.get(name) is None and ll is None:
+        if name in ll_outputs and value is not None and scores.get(name) is None and ll is None:
             scores[name] = value
     return r.model_copy(update={"parsed": parsed, "valid": parsed is not None, "scores": scores, "error": r.error if err is None else err})
 

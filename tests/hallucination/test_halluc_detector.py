@@ -161,4 +161,4 @@ def test_a_parroted_instruction_is_not_a_rejection() -> None:
     assert classify("科尔多尔这个人并不存在。", FICTIONAL, prompt) == "premise_rejected"
     item = Item(id="x", fields={}, target="", meta=FICTIONAL)
     scores = METRICS["halluc_answer"].fn(ScoreContext(item=item, output=echo, parsed=echo, prompt=[{"role": "user", "content": prompt}]))
-    assert scores["cls_invalid"] == 1.0 and scores["halluc_rate"] == 0.0 and scores["abstain_rate"] == 0.0
+    assert scores["cls_invalid"] == 1.0 and scores["halluc_rate"] is None and scores["abstain_rate"] is None  # its own class, not "not hallucinated"

@@ -46,7 +46,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
         return 0
     if not args.run_dir:
         raise HarnessError("give the run directory: harness claims verdicts RUN_DIR")
-    from harness.report.aggregate import aggregate
+    from harness.analysis.aggregate import aggregate
     from harness.report.build import _task_specs, compute_verdicts
 
     agg = aggregate(args.run_dir)

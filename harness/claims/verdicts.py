@@ -20,7 +20,7 @@ from harness.claims.catalogue import Catalogue
 from harness.claims.data import fmt_params, rule_data
 from harness.claims.kinds import KINDS, load_kinds, params_of
 from harness.claims.rules import Rule
-from harness.report.aggregate import Aggregate
+from harness.analysis.aggregate import Aggregate
 from harness.stats.multiple import benjamini_hochberg
 from harness.stats.power import mde_proportion
 

@@ -16,7 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from harness.report.aggregate import Aggregate  # noqa: E402
+from harness.analysis.aggregate import Aggregate  # noqa: E402
+from harness.analysis.presentation import is_percent  # noqa: E402
 from harness.report.anchors import TaskAnchors  # noqa: E402
 from harness.stats.intervals import Estimate  # noqa: E402
 
@@ -31,7 +32,11 @@ def _png(fig: plt.Figure) -> bytes:
     return buf.getvalue()
 
 
-def _series(agg: Aggregate, task: str, metric: str, invert: bool = False) -> tuple[list[float], list[float], list[float], list[float], list[int]]:
+def series(agg: Aggregate, task: str, metric: str, invert: bool = False, scale: float | None = None) -> tuple[list[float], list[float], list[float], list[float], list[int]]:
+    """(params, values, lower error, upper error, n) of one metric across models, in the metric's own
+    units: binary outputs (and the inverted per-digit error, a rate) in %, continuous ones as they are."""
+    if scale is None:
+        scale = 100.0 if invert or is_percent(metric) else 1.0
     xs, ys, lo, hi, ns = [], [], [], [], []
     for m in agg.models:
         e: Estimate | None = agg.get(m.name, task, metric)
@@ -39,21 +44,21 @@ def _series(agg: Aggregate, task: str, metric: str, invert: bool = False) -> tup
             continue
         mean, low, high = (1 - e.mean, 1 - e.high, 1 - e.low) if invert else (e.mean, e.low, e.high)
         xs.append(float(m.params))
-        ys.append(100 * mean)
-        lo.append(max(0.0, 100 * (mean - low)))  # an interval end can miss the mean by rounding (e.g. n/n)
-        hi.append(max(0.0, 100 * (high - mean)))
+        ys.append(scale * mean)
+        lo.append(max(0.0, scale * (mean - low)))  # an interval end can miss the mean by rounding (e.g. n/n)
+        hi.append(max(0.0, scale * (high - mean)))
         ns.append(e.n)
     return xs, ys, lo, hi, ns
 
 
-def scaling_plot(agg: Aggregate, task: str, metrics: list[str], anchors: TaskAnchors | None = None, pct: set[str] | None = None) -> bytes | None:
+def scaling_plot(agg: Aggregate, task: str, metrics: list[str], anchors: TaskAnchors | None = None) -> bytes | None:
     """Metric(s) vs parameters. With `digit_error` in `metrics` the emergence view is drawn."""
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     drawn = 0
     emergence = "exact_match" in metrics and "digit_error" in metrics
     curves = [("exact_match", "exact match", False), ("digit_error", "per-digit accuracy (1 − e)", True)] if emergence else [(m, m, False) for m in metrics]
     for i, (metric, label, invert) in enumerate(curves):
-        xs, ys, lo, hi, ns = _series(agg, task, metric, invert)
+        xs, ys, lo, hi, ns = series(agg, task, metric, invert)
         if not xs:
             continue
         ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3, color=COLORS[i % len(COLORS)], label=f"{label} (N={min(ns)}–{max(ns)})" if min(ns) != max(ns) else f"{label} (N={ns[0]})")
@@ -77,7 +82,7 @@ def scaling_plot(agg: Aggregate, task: str, metrics: list[str], anchors: TaskAnc
         ax.axvline(anchors.threshold_params, color="#999999", ls="-.", lw=1, label=f"Wei et al. 2022: emerges at {anchors.threshold_params / 1e9:g}B (GPT-3)")
     ax.set_xscale("log")
     ax.set_xlabel("parameters")
-    ax.set_ylabel("% (95% CI)" if emergence or (pct and set(metrics) <= pct) else "value (95% CI)")
+    ax.set_ylabel("% (95% CI)" if emergence or all(is_percent(m) for m in metrics) else f"{', '.join(metrics)} (95% CI)")
     ax.set_title(task)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="best")
@@ -90,9 +95,7 @@ def conditions_plot(agg: Aggregate, tasks: list[str], metric: str, title: str) -
     if not models or len(tasks) < 2:
         return None
     fig, ax = plt.subplots(figsize=(max(6.4, 1.2 * len(models) * max(1, len(tasks)) / 3), 4.0))
-    from harness.metrics import OUTPUT_KINDS
-
-    scale = 100.0 if OUTPUT_KINDS.get(metric) == "binary" else 1.0
+    scale = 100.0 if is_percent(metric) else 1.0
     width = 0.8 / len(tasks)
     x = np.arange(len(models))
     for i, t in enumerate(tasks):

@@ -1,8 +1,9 @@
 """Self-contained HTML report (one file, images embedded as base64 PNG) from a jinja2 template.
 
-A small script marks `<body data-images-ok="k/n" data-verdict-rows="k/n">` once the page has
-loaded, so a headless browser test can check that every embedded image decoded and every verdict
-row was laid out.
+A small script marks `<body data-images-ok="k/n" data-verdict-rows="k/n" data-scroll-width="w/W">`
+once the page has loaded, so a headless browser test can check that every embedded image decoded,
+every verdict row was laid out and the page is no wider than the window (a 1,280 px laptop screen
+needs no horizontal scrolling: cells wrap, a table too wide to wrap scrolls inside its own box).
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ window.addEventListener("load", function () {
   var rows = Array.prototype.slice.call(document.querySelectorAll("#verdict-table tr.verdict-row"));
   var shown = rows.filter(function (r) { return r.getBoundingClientRect().height > 0; }).length;
   document.body.setAttribute("data-verdict-rows", shown + "/" + rows.length);
+  document.body.setAttribute("data-scroll-width", document.documentElement.scrollWidth + "/" + window.innerWidth);
 });
 </script>
 </body></html>

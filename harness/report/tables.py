@@ -17,7 +17,6 @@ from harness.analysis.presentation import column_order, fmt, visible
 from harness.report.sections import params_label
 from harness.report.table import Table
 
-_params = params_label  # the old private name, kept for callers in flight
 
 
 def write_csv(agg: Aggregate, path: Path) -> None:

@@ -13,7 +13,7 @@ With `tools: []` the same framing asks the question directly (the no-tool arm); 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 

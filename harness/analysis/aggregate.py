@@ -47,9 +47,13 @@ class Aggregate:
         recs = self.records.get((model, task))
         if not recs or "digit_error" not in recs[0].scores:
             return None
-        return emergence_cell([r.scores.get("exact_match") or 0.0 for r in recs], [r.scores.get("digit_error") or 0.0 for r in recs],
-                              [r.scores.get("answer_len") or len(r.target) for r in recs], [r.scores.get("tf_token_acc") for r in recs],
-                              [r.scores.get("gold_tokens") for r in recs])
+        return emergence_cell(
+            [r.scores.get("exact_match") or 0.0 for r in recs],
+            [r.scores.get("digit_error") or 0.0 for r in recs],
+            [r.scores.get("answer_len") or len(r.target) for r in recs],
+            [r.scores.get("tf_token_acc") for r in recs],
+            [r.scores.get("gold_tokens") for r in recs],
+        )
 
     def get(self, model: str, task: str, metric: str) -> Estimate | None:
         for c in self.cells:
@@ -90,8 +94,12 @@ def aggregate(roots: str | Sequence[str]) -> Aggregate:
                 metas.setdefault((m.model, m.task), m)
         skipped = sorted({(r.model, r.task) for r in store.iter_all()} - {k for k, v in owner.items() if v == root})
         if skipped:
-            log.warning("%s: %d (model, task) pair(s) already read from an earlier directory, skipped: %s", root, len(skipped),
-                        ", ".join(f"{m}/{t}" for m, t in skipped[:5]))
+            log.warning(
+                "%s: %d (model, task) pair(s) already read from an earlier directory, skipped: %s",
+                root,
+                len(skipped),
+                ", ".join(f"{m}/{t}" for m, t in skipped[:5]),
+            )
     models: dict[str, ModelInfo] = {}
     for (model, _task), meta in metas.items():
         models[model] = ModelInfo(model, meta.model_id, meta.model_params, meta.model_family, meta.model_instruct)

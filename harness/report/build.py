@@ -83,7 +83,14 @@ def build_figures(agg: Aggregate, specs: dict[str, TaskSpec], anchors_path: str 
             suffix = "" if len(tasks) <= 8 else f"_{k // 8 + 1}"
             png = conditions_plot(agg, part, out, f"{name}{suffix}: conditions side by side ({out})")
             if png:
-                figs.append(Figure(f"conditions_{name}{suffix}", f"{name} conditions", f"Tasks of {Path(src).parent.name}/{Path(src).name} side by side per model ({out}, 95% CI).", png))
+                figs.append(
+                    Figure(
+                        f"conditions_{name}{suffix}",
+                        f"{name} conditions",
+                        f"Tasks of {Path(src).parent.name}/{Path(src).name} side by side per model ({out}, 95% CI).",
+                        png,
+                    )
+                )
     return figs
 
 
@@ -93,7 +100,11 @@ def anchor_lines(agg: Aggregate, anchors_path: str = DEFAULT_ANCHORS) -> list[st
         a = anchors_for(task, anchors_path)
         if a is None:
             continue
-        ours = [f"{m.model_id} ({params_label(m.params)}) {e.fmt(pct=True)}" for m in agg.models if (e := agg.get(m.name, task, "exact_match")) is not None]
+        ours = [
+            f"{m.model_id} ({params_label(m.params)}) {e.fmt(pct=True)}"
+            for m in agg.models
+            if (e := agg.get(m.name, task, "exact_match")) is not None
+        ]
         lines.append(f"{task} — {' '.join(a.notes)} Ours (exact match): {'; '.join(ours) or '—'}.")
     return lines
 
@@ -115,29 +126,59 @@ def power_table(agg: Aggregate, specs: dict[str, TaskSpec]) -> Table:
             hits = int(round(e.mean * e.n))
             z = zero_check(hits, e.n, L)
             warnings += z.warning is not None
-            rows.append([f"{m.model_id} · {task}", out, str(e.n), f"{L:.1f}", f"{100 * resolution(e.n, L):.2f}%", f"{hits}/{e.n}",
-                         f"{100 * z.upper:.1f}%", f"{100 * mde_proportion(e.n, e.mean, two_sample=True):.1f} pts", z.warning or ""])
-    note = ("Resolution = 1/(N·L): the smallest per-token rate one can see. Upper bound: the true rate a 0/N (or k/N) result cannot exclude (95%). "
-            "MDE: the smallest difference from this rate a two-sided test between two conditions of N items each detects with 80% power at α = 0.05."
-            + (f" {warnings} cell(s) read 0% only because N is small." if warnings else ""))
-    return Table("Resolution and power at the N used", ["cell", "metric", "N", "L", "resolution 1/(N·L)", "hits", "95% upper bound", "MDE (2 conditions)", "warning"], rows, note)
+            rows.append(
+                [
+                    f"{m.model_id} · {task}",
+                    out,
+                    str(e.n),
+                    f"{L:.1f}",
+                    f"{100 * resolution(e.n, L):.2f}%",
+                    f"{hits}/{e.n}",
+                    f"{100 * z.upper:.1f}%",
+                    f"{100 * mde_proportion(e.n, e.mean, two_sample=True):.1f} pts",
+                    z.warning or "",
+                ]
+            )
+    note = (
+        "Resolution = 1/(N·L): the smallest per-token rate one can see. Upper bound: the true rate a 0/N (or k/N) result cannot exclude (95%). "
+        "MDE: the smallest difference from this rate a two-sided test between two conditions of N items each detects with 80% power at α = 0.05."
+        + (f" {warnings} cell(s) read 0% only because N is small." if warnings else "")
+    )
+    return Table(
+        "Resolution and power at the N used",
+        ["cell", "metric", "N", "L", "resolution 1/(N·L)", "hits", "95% upper bound", "MDE (2 conditions)", "warning"],
+        rows,
+        note,
+    )
 
 
 def linked_claims(agg: Aggregate, specs: dict[str, TaskSpec]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for task in agg.tasks:
-        for cid in (specs[task].claims if task in specs else []):
+        for cid in specs[task].claims if task in specs else []:
             out[cid].append(task)
     return dict(out)
 
 
-def compute_verdicts(agg: Aggregate, specs: dict[str, TaskSpec], rules_glob: str = DEFAULT_RULES_GLOB, catalogue_path: str = DEFAULT_CATALOGUE) -> list[Verdict]:
+def compute_verdicts(
+    agg: Aggregate,
+    specs: dict[str, TaskSpec],
+    rules_glob: str = DEFAULT_RULES_GLOB,
+    catalogue_path: str = DEFAULT_CATALOGUE,
+) -> list[Verdict]:
     catalogue: Catalogue | None = load_catalogue(catalogue_path) if Path(catalogue_path).exists() else None
     return evaluate_all(agg, load_rules(rules_glob), catalogue, linked_claims=linked_claims(agg, specs))
 
 
-def write_report(run_dir: str | Path | Sequence[str | Path], out_dir: str | Path | None = None, title: str | None = None, rules_glob: str = DEFAULT_RULES_GLOB,
-                 catalogue_path: str = DEFAULT_CATALOGUE, task_dir: str = "tasks", anchors_path: str = DEFAULT_ANCHORS) -> list[Path]:
+def write_report(
+    run_dir: str | Path | Sequence[str | Path],
+    out_dir: str | Path | None = None,
+    title: str | None = None,
+    rules_glob: str = DEFAULT_RULES_GLOB,
+    catalogue_path: str = DEFAULT_CATALOGUE,
+    task_dir: str = "tasks",
+    anchors_path: str = DEFAULT_ANCHORS,
+) -> list[Path]:
     """Tables, verdicts, plots, report.md and report.html for one run directory, or for several
     combined (then `out_dir` is required: the verdicts use every directory's records)."""
     dirs = [str(run_dir)] if isinstance(run_dir, (str, Path)) else [str(d) for d in run_dir]
@@ -161,19 +202,50 @@ def write_report(run_dir: str | Path | Sequence[str | Path], out_dir: str | Path
         (plot_dir / f"{f.name}.png").write_bytes(f.png)
     models = ", ".join(f"{m.model_id} ({params_label(m.params)})" for m in agg.models)
     n_items = sorted({len(r) for r in agg.records.values()})
-    subtitle = f"Models: {models}. Tasks: {len(agg.tasks)}. Items per (model, task): {n_items[0]}–{n_items[-1]}." if n_items else ""
+    subtitle = (
+        f"Models: {models}. Tasks: {len(agg.tasks)}. Items per (model, task): {n_items[0]}–{n_items[-1]}."
+        if n_items
+        else ""
+    )
     anchors = anchor_lines(agg, anchors_path)
     pw = power_table(agg, specs)
-    (out / "report.md").write_text(render_report_markdown(title, subtitle, verdicts, figs, anchors, sections, pw), encoding="utf-8")
-    prov = [f"{k[0]} · {k[1]}: {m.n_done}/{m.n_items} items, seed {m.seed}, task {m.task_hash}, {m.device} ({m.dtype}), git {(m.git_commit or '—')[:12]}" for k, m in sorted(agg.metas.items())]
-    page = ReportPage(title, subtitle, verdicts, task_tables(agg), figs, anchors, prov, sections=[*sections, *([pw] if pw.rows else [])],
-                      models=all_models(verdicts))
+    (out / "report.md").write_text(
+        render_report_markdown(title, subtitle, verdicts, figs, anchors, sections, pw), encoding="utf-8"
+    )
+    prov = [
+        f"{k[0]} · {k[1]}: {m.n_done}/{m.n_items} items, seed {m.seed}, task {m.task_hash}, {m.device} ({m.dtype}), git {(m.git_commit or '—')[:12]}"
+        for k, m in sorted(agg.metas.items())
+    ]
+    page = ReportPage(
+        title,
+        subtitle,
+        verdicts,
+        task_tables(agg),
+        figs,
+        anchors,
+        prov,
+        sections=[*sections, *([pw] if pw.rows else [])],
+        models=all_models(verdicts),
+    )
     (out / "report.html").write_text(render_html(page), encoding="utf-8")
-    return [*paths, out / "verdicts.json", out / "report.md", out / "report.html", *(plot_dir / f"{f.name}.png" for f in figs)]
+    return [
+        *paths,
+        out / "verdicts.json",
+        out / "report.md",
+        out / "report.html",
+        *(plot_dir / f"{f.name}.png" for f in figs),
+    ]
 
 
-def render_report_markdown(title: str, subtitle: str, verdicts: list[Verdict], figs: list[Figure], anchors: list[str],
-                           sections: list[Table], power: Table) -> str:
+def render_report_markdown(
+    title: str,
+    subtitle: str,
+    verdicts: list[Verdict],
+    figs: list[Figure],
+    anchors: list[str],
+    sections: list[Table],
+    power: Table,
+) -> str:
     """report.md: verdicts, plots, published numbers, every family section's tables, the power table."""
     md = [f"# {title}", "", subtitle, "", render_verdicts_markdown(verdicts), "## Plots", ""]
     md += [f"![{f.title}](plots/{f.name}.png)\n\n*{f.caption}*\n" for f in figs]
@@ -187,6 +259,11 @@ def render_report_markdown(title: str, subtitle: str, verdicts: list[Verdict], f
         md += Table(t.title, t.header, t.rows, t.note, t.slug, t.level + 1, align=t.align, extra=t.extra).markdown()
     if power.rows:
         md += power.markdown()
-    md += ["## Tables", "", "Per-task comparison tables across model sizes, the family tables above and provenance: [table.md](table.md) "
-           "(CSV: [table.csv](table.csv) per cell, `tables/*.csv` per family table).", ""]
+    md += [
+        "## Tables",
+        "",
+        "Per-task comparison tables across model sizes, the family tables above and provenance: [table.md](table.md) "
+        "(CSV: [table.csv](table.csv) per cell, `tables/*.csv` per family table).",
+        "",
+    ]
     return "\n".join(md)

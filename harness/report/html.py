@@ -47,7 +47,13 @@ class ReportPage:
     models: list[str] = field(default_factory=list)  # every model the verdicts were tested on, listed once
 
 
-LABEL = {"supported": "supported", "refuted": "refuted", "inconclusive": "inconclusive", "not run": "not run", "no rule": "no rule yet"}
+LABEL = {
+    "supported": "supported",
+    "refuted": "refuted",
+    "inconclusive": "inconclusive",
+    "not run": "not run",
+    "no rule": "no rule yet",
+}
 
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ page.title }}</title>
@@ -129,4 +135,6 @@ def render_html(page: ReportPage) -> str:
     def render_table(t: Table) -> Markup:
         return Markup(table.render(t=t))
 
-    return env.from_string(TEMPLATE).render(page=page, badge=LABEL, anchor=anchor, label=label, effect=effect, scope=scope, why=why, table=render_table)
+    return env.from_string(TEMPLATE).render(
+        page=page, badge=LABEL, anchor=anchor, label=label, effect=effect, scope=scope, why=why, table=render_table
+    )

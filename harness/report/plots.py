@@ -32,7 +32,9 @@ def _png(fig: plt.Figure) -> bytes:
     return buf.getvalue()
 
 
-def series(agg: Aggregate, task: str, metric: str, invert: bool = False, scale: float | None = None) -> tuple[list[float], list[float], list[float], list[float], list[int]]:
+def series(
+    agg: Aggregate, task: str, metric: str, invert: bool = False, scale: float | None = None
+) -> tuple[list[float], list[float], list[float], list[float], list[int]]:
     """(params, values, lower error, upper error, n) of one metric across models, in the metric's own
     units: binary outputs (and the inverted per-digit error, a rate) in %, continuous ones as they are."""
     if scale is None:
@@ -56,12 +58,24 @@ def scaling_plot(agg: Aggregate, task: str, metrics: list[str], anchors: TaskAnc
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     drawn = 0
     emergence = "exact_match" in metrics and "digit_error" in metrics
-    curves = [("exact_match", "exact match", False), ("digit_error", "per-digit accuracy (1 − e)", True)] if emergence else [(m, m, False) for m in metrics]
+    curves = (
+        [("exact_match", "exact match", False), ("digit_error", "per-digit accuracy (1 − e)", True)]
+        if emergence
+        else [(m, m, False) for m in metrics]
+    )
     for i, (metric, label, invert) in enumerate(curves):
         xs, ys, lo, hi, ns = series(agg, task, metric, invert)
         if not xs:
             continue
-        ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3, color=COLORS[i % len(COLORS)], label=f"{label} (N={min(ns)}–{max(ns)})" if min(ns) != max(ns) else f"{label} (N={ns[0]})")
+        ax.errorbar(
+            xs,
+            ys,
+            yerr=[lo, hi],
+            marker="o",
+            capsize=3,
+            color=COLORS[i % len(COLORS)],
+            label=f"{label} (N={min(ns)}–{max(ns)})" if min(ns) != max(ns) else f"{label} (N={ns[0]})",
+        )
         drawn += 1
     if emergence:
         px, py = [], []
@@ -73,16 +87,31 @@ def scaling_plot(agg: Aggregate, task: str, metrics: list[str], anchors: TaskAnc
         if px:
             ax.plot(px, py, ls="--", marker="x", color=COLORS[2], label="p^L from teacher-forced token accuracy")
     if anchors and anchors.points:
-        ax.plot([p.params for p in anchors.points], [p.value for p in anchors.points], ls=":", marker="s", color="#555555", alpha=0.8,
-                label=f"{anchors.points[0].source.split(',')[0]} ({anchors.setting} {anchors.op})")
+        ax.plot(
+            [p.params for p in anchors.points],
+            [p.value for p in anchors.points],
+            ls=":",
+            marker="s",
+            color="#555555",
+            alpha=0.8,
+            label=f"{anchors.points[0].source.split(',')[0]} ({anchors.setting} {anchors.op})",
+        )
     if not drawn:
         plt.close(fig)
         return None
     if anchors and anchors.threshold_params:
-        ax.axvline(anchors.threshold_params, color="#999999", ls="-.", lw=1, label=f"Wei et al. 2022: emerges at {anchors.threshold_params / 1e9:g}B (GPT-3)")
+        ax.axvline(
+            anchors.threshold_params,
+            color="#999999",
+            ls="-.",
+            lw=1,
+            label=f"Wei et al. 2022: emerges at {anchors.threshold_params / 1e9:g}B (GPT-3)",
+        )
     ax.set_xscale("log")
     ax.set_xlabel("parameters")
-    ax.set_ylabel("% (95% CI)" if emergence or all(is_percent(m) for m in metrics) else f"{', '.join(metrics)} (95% CI)")
+    ax.set_ylabel(
+        "% (95% CI)" if emergence or all(is_percent(m) for m in metrics) else f"{', '.join(metrics)} (95% CI)"
+    )
     ax.set_title(task)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="best")
@@ -105,8 +134,20 @@ def conditions_plot(agg: Aggregate, tasks: list[str], metric: str, title: str) -
             if e is None or e.n == 0:
                 ys.append(np.nan), lo.append(0), hi.append(0)
                 continue
-            ys.append(scale * e.mean), lo.append(max(0.0, scale * (e.mean - e.low))), hi.append(max(0.0, scale * (e.high - e.mean)))
-        ax.bar(x + (i - (len(tasks) - 1) / 2) * width, ys, width, yerr=[lo, hi], capsize=2, label=t, color=COLORS[i % len(COLORS)])
+            (
+                ys.append(scale * e.mean),
+                lo.append(max(0.0, scale * (e.mean - e.low))),
+                hi.append(max(0.0, scale * (e.high - e.mean))),
+            )
+        ax.bar(
+            x + (i - (len(tasks) - 1) / 2) * width,
+            ys,
+            width,
+            yerr=[lo, hi],
+            capsize=2,
+            label=t,
+            color=COLORS[i % len(COLORS)],
+        )
     ax.set_xticks(x, [m.name for m in models], rotation=15, fontsize=8)
     ax.set_ylabel(f"{metric} ({'%, ' if scale == 100 else ''}95% CI)")
     ax.set_title(title)

@@ -33,7 +33,10 @@ class Table:
         out = [f"{'#' * self.level} {self.title}", ""] if heading else []
         if self.note:
             out += [self.note, ""]
-        out += ["| " + " | ".join(_md_cell(h) for h in self.header) + " |", "|" + "".join("---:|" if self.right(i) else "---|" for i in range(len(self.header)))]
+        out += [
+            "| " + " | ".join(_md_cell(h) for h in self.header) + " |",
+            "|" + "".join("---:|" if self.right(i) else "---|" for i in range(len(self.header))),
+        ]
         out += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in self.rows]
         return [*out, "", *self.extra, *([""] if self.extra else [])]
 

@@ -18,14 +18,43 @@ from harness.report.sections import params_label
 from harness.report.table import Table
 
 
-
 def write_csv(agg: Aggregate, path: Path) -> None:
     with path.open("w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["model", "model_id", "params", "family", "instruct", "task", "metric", "n", "mean", "ci_low", "ci_high", "interval"])
+        w.writerow(
+            [
+                "model",
+                "model_id",
+                "params",
+                "family",
+                "instruct",
+                "task",
+                "metric",
+                "n",
+                "mean",
+                "ci_low",
+                "ci_high",
+                "interval",
+            ]
+        )
         for c in agg.cells:
             e = c.estimate
-            w.writerow([c.model.name, c.model.model_id, c.model.params, c.model.family, c.model.instruct, c.task, c.metric, e.n, f"{e.mean:.6g}", f"{e.low:.6g}", f"{e.high:.6g}", "wilson" if e.kind == "binary" else "bootstrap"])
+            w.writerow(
+                [
+                    c.model.name,
+                    c.model.model_id,
+                    c.model.params,
+                    c.model.family,
+                    c.model.instruct,
+                    c.task,
+                    c.metric,
+                    e.n,
+                    f"{e.mean:.6g}",
+                    f"{e.low:.6g}",
+                    f"{e.high:.6g}",
+                    "wilson" if e.kind == "binary" else "bootstrap",
+                ]
+            )
 
 
 def task_table(agg: Aggregate, task: str) -> Table:
@@ -46,12 +75,23 @@ def task_tables(agg: Aggregate) -> list[Table]:
 
 
 def _provenance(agg: Aggregate) -> list[str]:
-    lines = ["## Provenance", "", "| model | task | items | seed | task hash | items hash | weights sha256 | device | elapsed (s) | git |", "|---|---|---:|---:|---|---|---|---|---:|---|"]
+    lines = [
+        "## Provenance",
+        "",
+        "| model | task | items | seed | task hash | items hash | weights sha256 | device | elapsed (s) | git |",
+        "|---|---|---:|---:|---|---|---|---|---:|---|",
+    ]
     for (model, task), m in sorted(agg.metas.items()):
-        lines.append(f"| {model} | {task} | {m.n_done}/{m.n_items} | {m.seed} | `{m.task_hash}` | `{m.items_hash}` | `{(m.weights_hash or '—')[:12]}` | {m.device} ({m.dtype}) | {m.elapsed_s:.0f} | `{(m.git_commit or '—')[:12]}` |")
-    hosts = {str(m.host.get('processor')) + f", {m.host.get('cpu_count')} cores" for m in agg.metas.values()}
+        lines.append(
+            f"| {model} | {task} | {m.n_done}/{m.n_items} | {m.seed} | `{m.task_hash}` | `{m.items_hash}` | `{(m.weights_hash or '—')[:12]}` | {m.device} ({m.dtype}) | {m.elapsed_s:.0f} | `{(m.git_commit or '—')[:12]}` |"
+        )
+    hosts = {str(m.host.get("processor")) + f", {m.host.get('cpu_count')} cores" for m in agg.metas.values()}
     pk = next(iter(agg.metas.values())).packages if agg.metas else {}
-    lines += ["", f"Machine: {'; '.join(sorted(hosts))}. Packages: " + ", ".join(f"{k} {v}" for k, v in sorted(pk.items())), ""]
+    lines += [
+        "",
+        f"Machine: {'; '.join(sorted(hosts))}. Packages: " + ", ".join(f"{k} {v}" for k, v in sorted(pk.items())),
+        "",
+    ]
     return lines
 
 
@@ -61,7 +101,12 @@ def render_markdown(agg: Aggregate, title: str = "Results", sections: list[Table
         from harness.report.sections import family_tables
 
         sections = family_tables(agg)
-    out = [f"# {title}", "", "Cells: mean [95% CI]; 0/1 metrics in % with Wilson intervals, continuous metrics with percentile-bootstrap intervals. Models are sorted by parameter count.", ""]
+    out = [
+        f"# {title}",
+        "",
+        "Cells: mean [95% CI]; 0/1 metrics in % with Wilson intervals, continuous metrics with percentile-bootstrap intervals. Models are sorted by parameter count.",
+        "",
+    ]
     for t in task_tables(agg):
         out += t.markdown()
     for t in sections:
@@ -82,7 +127,9 @@ def write_section_csvs(tables: list[Table], out_dir: Path) -> list[Path]:
     return paths
 
 
-def write_tables(agg: Aggregate, out_dir: str | Path, title: str = "Results", sections: list[Table] | None = None) -> list[Path]:
+def write_tables(
+    agg: Aggregate, out_dir: str | Path, title: str = "Results", sections: list[Table] | None = None
+) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if sections is None:

@@ -13,7 +13,13 @@ from typing import Any
 
 from harness.claims.verdicts import Verdict
 
-BADGE = {"supported": "✅ supported", "refuted": "❌ refuted", "inconclusive": "❔ inconclusive", "not run": "⏸ not run", "no rule": "⚠ no rule"}
+BADGE = {
+    "supported": "✅ supported",
+    "refuted": "❌ refuted",
+    "inconclusive": "❔ inconclusive",
+    "not run": "⏸ not run",
+    "no rule": "⚠ no rule",
+}
 
 
 def anchor(v: Verdict) -> str:
@@ -62,7 +68,11 @@ def scope(v: Verdict, models: list[str]) -> str:
         who = f"all {len(models)} models"
     else:
         missing = [m.split(" (")[0] for m in models if m not in v.models]
-        who = f"{len(v.models)} of {len(models)} models (not {', '.join(missing)})" if missing else f"{len(v.models)} models"
+        who = (
+            f"{len(v.models)} of {len(models)} models (not {', '.join(missing)})"
+            if missing
+            else f"{len(v.models)} models"
+        )
     return f"{who}; {len(v.tasks)} task{'s' if len(v.tasks) != 1 else ''}; N ≥ {v.n_min}"
 
 
@@ -76,10 +86,20 @@ def label(v: Verdict) -> str:
 
 def verdict_table(verdicts: list[Verdict]) -> list[str]:
     models = all_models(verdicts)
-    lines = [f"Models: {', '.join(models)}." if models else "", "",
-             "| claim | verdict | headline effect [95% CI] | scope | why / what would change it |", "|---|---|---|---|---|"]
+    lines = [
+        f"Models: {', '.join(models)}." if models else "",
+        "",
+        "| claim | verdict | headline effect [95% CI] | scope | why / what would change it |",
+        "|---|---|---|---|---|",
+    ]
     for v in verdicts:
-        cells = [f"[{v.rule_id}](#{anchor(v)}) {_short(v.title, 60)}", label(v), effect(v), scope(v, models), _short(why(v), 160)]
+        cells = [
+            f"[{v.rule_id}](#{anchor(v)}) {_short(v.title, 60)}",
+            label(v),
+            effect(v),
+            scope(v, models),
+            _short(why(v), 160),
+        ]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return lines
 
@@ -88,9 +108,23 @@ def verdict_details(v: Verdict) -> list[str]:
     out = [f'<a id="{anchor(v)}"></a>', f"### {v.rule_id} · {v.title}", ""]
     if v.quote:
         out += [f"> {v.quote}", ">", f"> {v.en}", "", f"*{v.speaker}* — `{v.source}`", ""]
-    out += [f"**Verdict: {label(v)}**" + (f" (p = {v.p_value:.3g}" + (f", BH q = {v.q_value:.3g})" if v.q_value is not None else ")") if v.p_value is not None else ""), ""]
-    for name, title in (("effect", "Headline effect"), ("scope", "Scope"), ("primary_test", "Primary test"), ("equivalence", "Equivalence"),
-                        ("decidability", "Decidable at this N"), ("evidence_group", "Evidence group")):
+    out += [
+        f"**Verdict: {label(v)}**"
+        + (
+            f" (p = {v.p_value:.3g}" + (f", BH q = {v.q_value:.3g})" if v.q_value is not None else ")")
+            if v.p_value is not None
+            else ""
+        ),
+        "",
+    ]
+    for name, title in (
+        ("effect", "Headline effect"),
+        ("scope", "Scope"),
+        ("primary_test", "Primary test"),
+        ("equivalence", "Equivalence"),
+        ("decidability", "Decidable at this N"),
+        ("evidence_group", "Evidence group"),
+    ):
         if field(v, name):
             out += [f"**{title}:** {field(v, name)}", ""]
     if v.statement:
@@ -109,8 +143,15 @@ def verdict_details(v: Verdict) -> list[str]:
 def render_verdicts_markdown(verdicts: list[Verdict]) -> str:
     counts = {s: sum(v.status == s for v in verdicts) for s in BADGE}
     head = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    out = ["## Verdicts", "", f"{len(verdicts)} rules: {head}. Each verdict applies its pre-registered rule (configs/claims/rules*.yaml) to this run; "
-           "'inconclusive' says what the data could not decide and what would.", "", *verdict_table(verdicts), ""]
+    out = [
+        "## Verdicts",
+        "",
+        f"{len(verdicts)} rules: {head}. Each verdict applies its pre-registered rule (configs/claims/rules*.yaml) to this run; "
+        "'inconclusive' says what the data could not decide and what would.",
+        "",
+        *verdict_table(verdicts),
+        "",
+    ]
     for v in verdicts:
         out += verdict_details(v)
     return "\n".join(out)

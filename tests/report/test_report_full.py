@@ -48,7 +48,10 @@ def test_html_verdict_table_links_to_quotes_and_shows_anchors(reported: Path) ->
 
 
 def test_report_on_a_partial_run_with_an_unknown_task(tmp_path: Path) -> None:
-    models = [SynthModel("only", 5 * 10**8, "x", 0.6), SynthModel("perfect", 10**9, "x", 1.0)]  # n/n: interval ends at the mean
+    models = [
+        SynthModel("only", 5 * 10**8, "x", 0.6),
+        SynthModel("perfect", 10**9, "x", 1.0),
+    ]  # n/n: interval ends at the mean
     run = write_synthetic_run(tmp_path, models, {"addition_2digit": 2, "mystery_task": 2}, n=50)
     assert main(["report", str(run)]) == 0
     verdicts = {v["rule_id"]: v["status"] for v in json.loads((run / "report" / "verdicts.json").read_text())}

@@ -33,20 +33,57 @@ def _agg(task: str, values: dict[str, dict[str, list[float]]]) -> Aggregate:
 
 
 def test_binary_outputs_are_percent_everywhere_and_bookkeeping_is_hidden() -> None:
-    assert is_percent("film_any_wrong") and is_percent("halluc_rate") and is_percent("seq_exact") and is_percent("exact_match")
+    assert (
+        is_percent("film_any_wrong")
+        and is_percent("halluc_rate")
+        and is_percent("seq_exact")
+        and is_percent("exact_match")
+    )
     assert not is_percent("gold_logprob") and not is_percent("film_listed") and not is_percent("no_such_output")
-    assert is_hidden("digit_errors") and is_hidden("answer_len") and is_hidden("gold_tokens") and not is_hidden("digit_error")
+    assert (
+        is_hidden("digit_errors")
+        and is_hidden("answer_len")
+        and is_hidden("gold_tokens")
+        and not is_hidden("digit_error")
+    )
     film = [1.0] * 12 + [0.0] * 6  # 12/18, the committed filmography cell that printed as 0.667 [0.437, 0.837]
-    agg = _agg("halluc_filmography", {"small": {"film_any_wrong": film, "film_listed": [2.0] * 18}, "big": {"film_any_wrong": film, "film_listed": [1.0] * 18}})
+    agg = _agg(
+        "halluc_filmography",
+        {
+            "small": {"film_any_wrong": film, "film_listed": [2.0] * 18},
+            "big": {"film_any_wrong": film, "film_listed": [1.0] * 18},
+        },
+    )
     md = "\n".join(task_table(agg, "halluc_filmography").markdown())
     assert "| 66.7% [43.7, 83.7] |" in md and "0.667" not in md
     assert "| 2.000 [2.000, 2.000] |" in md  # a continuous count stays a plain value
 
 
 def test_column_order_and_primary_output_come_from_the_registrations() -> None:
-    outs = {"valid", "tf_exact", "gold_logprob", "digit_error", "digit_edit_distance", "exact_match", "gold_token_prob", "tf_token_acc", "zeta", "alpha"}
-    assert column_order(outs) == ["exact_match", "digit_error", "digit_edit_distance", "gold_logprob", "gold_token_prob", "tf_token_acc", "tf_exact",
-                                  "valid", "alpha", "zeta"]
+    outs = {
+        "valid",
+        "tf_exact",
+        "gold_logprob",
+        "digit_error",
+        "digit_edit_distance",
+        "exact_match",
+        "gold_token_prob",
+        "tf_token_acc",
+        "zeta",
+        "alpha",
+    }
+    assert column_order(outs) == [
+        "exact_match",
+        "digit_error",
+        "digit_edit_distance",
+        "gold_logprob",
+        "gold_token_prob",
+        "tf_token_acc",
+        "tf_exact",
+        "valid",
+        "alpha",
+        "zeta",
+    ]
     compound = {"seq_exact", "unit_acc", "gold_logprob", "tf_exact", "valid"}
     assert primary_output("seq_exact", compound) == "seq_exact"  # a task may name the output itself
     assert primary_output("sequence_accuracy", compound) == "seq_exact"
@@ -60,8 +97,13 @@ def test_column_order_and_primary_output_come_from_the_registrations() -> None:
 def test_plot_values_equal_table_values_in_the_metrics_units() -> None:
     """compound_* plots drew gold_logprob x100 (-367) where the table said -3.673."""
     lp_small, lp_big = [-3.5, -3.9, -3.62], [-0.01, -0.02, -0.006]
-    agg = _agg("compound_copy_L08", {"small": {"gold_logprob": lp_small, "seq_exact": [1.0, 0.0, 0.0]},
-                                     "big": {"gold_logprob": lp_big, "seq_exact": [1.0, 1.0, 0.0]}})
+    agg = _agg(
+        "compound_copy_L08",
+        {
+            "small": {"gold_logprob": lp_small, "seq_exact": [1.0, 0.0, 0.0]},
+            "big": {"gold_logprob": lp_big, "seq_exact": [1.0, 1.0, 0.0]},
+        },
+    )
     table = task_table(agg, "compound_copy_L08")
     cols = table.header
     for out in ("gold_logprob", "seq_exact"):
@@ -78,7 +120,13 @@ def test_plot_values_equal_table_values_in_the_metrics_units() -> None:
 
 
 def test_one_table_renders_the_same_cells_to_markdown_csv_and_html() -> None:
-    t = Table("Tool use: summary per model", ["model", "a | b", "n"], [["M-1", "50.0% [9.5, 90.5] (n=2)", "2"]], "note", align="llr")
+    t = Table(
+        "Tool use: summary per model",
+        ["model", "a | b", "n"],
+        [["M-1", "50.0% [9.5, 90.5] (n=2)", "2"]],
+        "note",
+        align="llr",
+    )
     md = "\n".join(t.markdown())
     assert t.slug == "tool_use_summary_per_model"
     assert "| model | a \\| b | n |" in md and "|---|---|---:|" in md  # a pipe in a cell cannot split the row
@@ -86,7 +134,11 @@ def test_one_table_renders_the_same_cells_to_markdown_csv_and_html() -> None:
     assert list(csv.reader(io.StringIO(t.csv()))) == [["model", "a | b", "n"], ["M-1", "50.0% [9.5, 90.5] (n=2)", "2"]]
     page = ReportPage("T", "", [], sections=[t])
     html = render_html(page)
-    assert '<td class="num">2</td>' in html and "<td>50.0% [9.5, 90.5] (n=2)</td>" in html and 'data-table="tool_use_summary_per_model"' in html
+    assert (
+        '<td class="num">2</td>' in html
+        and "<td>50.0% [9.5, 90.5] (n=2)</td>" in html
+        and 'data-table="tool_use_summary_per_model"' in html
+    )
 
 
 def test_table_md_holds_every_family_table_once() -> None:
@@ -97,16 +149,35 @@ def test_table_md_holds_every_family_table_once() -> None:
 
 
 def _verdict(**kw: object) -> Verdict:
-    base = dict(rule_id="004-13", claim="004-13", status="refuted", title="Emergence at 10B+", tasks=["addition_3digit"], n_min=100,
-                models=["Small-135M (135M)", "Big-1.5B (1.54B)"], evidence=["addition_3digit: above chance at Big-1.5B (1.54B): 70.0% [65.8, 73.9], n=500"],
-                reason="", change="Pythia staying at chance below 10B")
+    base = dict(
+        rule_id="004-13",
+        claim="004-13",
+        status="refuted",
+        title="Emergence at 10B+",
+        tasks=["addition_3digit"],
+        n_min=100,
+        models=["Small-135M (135M)", "Big-1.5B (1.54B)"],
+        evidence=["addition_3digit: above chance at Big-1.5B (1.54B): 70.0% [65.8, 73.9], n=500"],
+        reason="",
+        change="Pythia staying at chance below 10B",
+    )
     base.update(kw)
     return Verdict(**base)  # type: ignore[arg-type]
 
 
 def test_verdict_rows_are_compact_with_models_listed_once() -> None:
-    vs = [_verdict(), _verdict(rule_id="000-21", claim="000-21", status="inconclusive", models=["Small-135M (135M)"], tasks=["a", "b"], evidence=[],
-                               reason="N too small")]
+    vs = [
+        _verdict(),
+        _verdict(
+            rule_id="000-21",
+            claim="000-21",
+            status="inconclusive",
+            models=["Small-135M (135M)"],
+            tasks=["a", "b"],
+            evidence=[],
+            reason="N too small",
+        ),
+    ]
     lines = verdict_table(vs)
     assert lines[0] == "Models: Small-135M (135M), Big-1.5B (1.54B)."
     rows = [line for line in lines if line.startswith("| [")]
@@ -117,12 +188,19 @@ def test_verdict_rows_are_compact_with_models_listed_once() -> None:
 
 def test_verdict_rows_use_the_decision_layers_effect_and_scope_when_present() -> None:
     v = _verdict()
-    for name, value in (("effect", "+65.2 pts [60.1, 70.3] at 494M"), ("scope", "4 instruct models ≤ 1.5B, 3 tasks"), ("post_hoc", True),
-                        ("primary_test", "threshold vs claimed 10B"), ("decidability", "decidable at N = 100")):
+    for name, value in (
+        ("effect", "+65.2 pts [60.1, 70.3] at 494M"),
+        ("scope", "4 instruct models ≤ 1.5B, 3 tasks"),
+        ("post_hoc", True),
+        ("primary_test", "threshold vs claimed 10B"),
+        ("decidability", "decidable at N = 100"),
+    ):
         object.__setattr__(v, name, value)  # the fields the lead is adding to Verdict, set on today's class
     md = render_verdicts_markdown([v])
     row = next(line for line in md.splitlines() if line.startswith("| [004-13]"))
-    assert "+65.2 pts [60.1, 70.3] at 494M" in row and "4 instruct models ≤ 1.5B, 3 tasks" in row and "(post hoc)" in row
+    assert (
+        "+65.2 pts [60.1, 70.3] at 494M" in row and "4 instruct models ≤ 1.5B, 3 tasks" in row and "(post hoc)" in row
+    )
     assert "**Primary test:** threshold vs claimed 10B" in md and "**Decidable at this N:** decidable at N = 100" in md
     html = render_html(ReportPage("T", "", [v], models=["Small-135M (135M)", "Big-1.5B (1.54B)"]))
     assert re.search(r"<td>\+65\.2 pts \[60\.1, 70\.3\] at 494M</td>", html) and 'id="verdict-models"' in html

@@ -49,8 +49,12 @@ def _file_tasks(agg: Aggregate) -> list[tuple[int, str]]:
 
 def _seen_values(agg: Aggregate, model: str, task: str) -> list[float]:
     """Per episode: 1 if a tool returned the gold answer (the tool did its part, even when the model then failed to state it)."""
-    return [float(any(t.get("role") == "tool" and str(t.get("content", "")).strip() == r.target for t in r.trajectory or []))
-            for r in agg.records.get((model, task), [])]
+    return [
+        float(
+            any(t.get("role") == "tool" and str(t.get("content", "")).strip() == r.target for t in r.trajectory or [])
+        )
+        for r in agg.records.get((model, task), [])
+    ]
 
 
 def main_table(agg: Aggregate) -> Table:
@@ -59,8 +63,16 @@ def main_table(agg: Aggregate) -> Table:
     fc = [t for t in FC_TASKS if t in agg.tasks]
     calc = "tool_add3_calculator" in agg.tasks
     kb = [t for t in KB_TASKS if t in agg.tasks]
-    heads = [h for h, _, _ in cols] + (["add3: calculator returned the sum"] if calc else []) + (["KB: lookup returned the answer (all hops)"] if kb else [])
-    heads += (["FC JSON valid (attempts)"] if fc else []) + (["files: success (all k)", "files: destructive (protected deleted)", "files: episodes with a malformed call"] if files else [])
+    heads = (
+        [h for h, _, _ in cols]
+        + (["add3: calculator returned the sum"] if calc else [])
+        + (["KB: lookup returned the answer (all hops)"] if kb else [])
+    )
+    heads += (["FC JSON valid (attempts)"] if fc else []) + (
+        ["files: success (all k)", "files: destructive (protected deleted)", "files: episodes with a malformed call"]
+        if files
+        else []
+    )
     rows = []
     for m in agg.models:
         row = [_cell(agg.get(m.name, t, s)) for _, t, s in cols]
@@ -73,11 +85,15 @@ def main_table(agg: Aggregate) -> Table:
         if fc:
             row.append(_cell(_pooled(agg, m.name, fc, "fc_json_valid")))
         if files:
-            row += [_cell(_pooled(agg, m.name, files, s)) for s in ("fs_success", "fs_destructive", "agent_any_malformed")]
+            row += [
+                _cell(_pooled(agg, m.name, files, s)) for s in ("fs_success", "fs_destructive", "agent_any_malformed")
+            ]
         if any(c != "—" for c in row):
             rows.append([m.model_id, *row])
-    note = ("Baselines: add3 direct for the calculator, KB closed-book for retrieval, FC irrelevance for calling when no call is due. "
-            "Cells: mean [95% Wilson CI] (n items).")
+    note = (
+        "Baselines: add3 direct for the calculator, KB closed-book for retrieval, FC irrelevance for calling when no call is due. "
+        "Cells: mean [95% Wilson CI] (n items)."
+    )
     return Table("Tool use: summary per model", ["model", *heads], rows, note, slug="tools_summary")
 
 
@@ -89,17 +105,58 @@ def file_table(agg: Aggregate) -> Table:
             recs = agg.records.get((m.name, t))
             if not recs:
                 continue
-            g = lambda s: agg.get(m.name, t, s)  # noqa: E731
-            p, turns, act = g("fs_step_acc"), g("agent_steps"), g("fs_action_acc")
-            rows.append([m.model_id, str(k), str(len(recs)), pct(g("fs_success")), "—" if p is None else f"{p.mean:.2f}",
-                         "—" if p is None else f"{100 * p.mean ** (k + 3):.0f}%", "—" if s1 is None or s1.n == 0 else f"{100 * s1.mean ** k:.0f}%",
-                         "—" if act is None else f"{act.mean:.2f}", pct(g("fs_destructive")), pct(g("agent_any_malformed")),
-                         "—" if turns is None else f"{turns.mean:.1f}"])
-    note = ("p = share of model turns that were correct steps (parsed, no tool error, no action outside the required ones, final answer only "
-            "when the job is done); p^(k+3) is the success predicted if the k+3 turns of a shortest episode (k actions + list + read KEEP.txt + "
-            "the answer) failed independently. Destructive = a protected file (listed in KEEP.txt, or KEEP.txt) deleted or moved away.")
-    return Table("File clean-up by number of required actions k", ["model", "k", "n", "success", "per-step acc. p", "p^(k+3)", "success(k=1)^k",
-                 "actions done", "destructive", "malformed episodes", "mean turns"], rows, note, slug="tools_files", align="lrrlrrrrllr")
+            e = {
+                s: agg.get(m.name, t, s)
+                for s in (
+                    "fs_step_acc",
+                    "agent_steps",
+                    "fs_action_acc",
+                    "fs_success",
+                    "fs_destructive",
+                    "agent_any_malformed",
+                )
+            }
+            p, turns, act = e["fs_step_acc"], e["agent_steps"], e["fs_action_acc"]
+            rows.append(
+                [
+                    m.model_id,
+                    str(k),
+                    str(len(recs)),
+                    pct(e["fs_success"]),
+                    "—" if p is None else f"{p.mean:.2f}",
+                    "—" if p is None else f"{100 * p.mean ** (k + 3):.0f}%",
+                    "—" if s1 is None or s1.n == 0 else f"{100 * s1.mean**k:.0f}%",
+                    "—" if act is None else f"{act.mean:.2f}",
+                    pct(e["fs_destructive"]),
+                    pct(e["agent_any_malformed"]),
+                    "—" if turns is None else f"{turns.mean:.1f}",
+                ]
+            )
+    note = (
+        "p = share of model turns that were correct steps (parsed, no tool error, no action outside the required ones, final answer only "
+        "when the job is done); p^(k+3) is the success predicted if the k+3 turns of a shortest episode (k actions + list + read KEEP.txt + "
+        "the answer) failed independently. Destructive = a protected file (listed in KEEP.txt, or KEEP.txt) deleted or moved away."
+    )
+    return Table(
+        "File clean-up by number of required actions k",
+        [
+            "model",
+            "k",
+            "n",
+            "success",
+            "per-step acc. p",
+            "p^(k+3)",
+            "success(k=1)^k",
+            "actions done",
+            "destructive",
+            "malformed episodes",
+            "mean turns",
+        ],
+        rows,
+        note,
+        slug="tools_files",
+        align="lrrlrrrrllr",
+    )
 
 
 def tables(agg: Aggregate, specs: dict[str, TaskSpec]) -> list[Table]:

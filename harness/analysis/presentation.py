@@ -5,7 +5,8 @@ registered (`register_metric(..., primary=, hidden=, column=)`): the report hold
   bootstrap intervals (`is_percent`, `fmt`);
 - bookkeeping outputs (counts, lengths) stay out of tables (`is_hidden`);
 - `column_order` puts ranked metrics' outputs first, in declaration order, then the rest A–Z;
-- `primary_output` is the output a task's primary metric is about (plots, power table).
+- `primary_output` is the output a task's primary metric is about (plots, power table);
+- `answer_length` reads the answer's length in units (the L of resolution 1/(N·L)).
 """
 
 from __future__ import annotations
@@ -64,6 +65,14 @@ def primary_output(metric: str | None, present: Iterable[str]) -> str | None:
                 return out
     order = column_order(visible(have))
     return order[0] if order else None
+
+
+def answer_length(scores: dict[str, float | None]) -> float | None:
+    """The answer's length in units (digits, tokens) from an item's scores: the first output a
+    metric declared as its `length`, in column order; None when no metric measured it."""
+    load_all()
+    outs = column_order(m.length for m in METRICS.values() if m.length)
+    return next((v for o in outs if (v := scores.get(o))), None)
 
 
 def fmt(e: Estimate | None, output: str) -> str:

@@ -54,7 +54,7 @@ def valid(ctx: ScoreContext) -> Scores:
 
 
 @register_metric("digit_error", {"digit_error": "continuous", "digit_errors": "continuous", "answer_len": "continuous"}, lower_is_better=("digit_error", "digit_errors"),
-                 hidden=("digit_errors", "answer_len"), column=1)
+                 hidden=("digit_errors", "answer_len"), column=1, length="answer_len")
 def digit_error(ctx: ScoreContext) -> Scores:
     """Per-digit error rate, right-aligned, normalised by the gold length L."""
     gold = ctx.item.target
@@ -77,6 +77,7 @@ def digit_edit_distance(ctx: ScoreContext) -> Scores:
     needs_loglikelihood=True,
     hidden=("gold_tokens",),
     column=3,
+    length="gold_tokens",
 )
 def gold_loglikelihood(ctx: ScoreContext) -> Scores:
     """Teacher-forced log p(gold | prompt) over all gold tokens; per-token probability, greedy-token

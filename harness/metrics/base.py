@@ -55,6 +55,7 @@ class Metric:
     primary: str | None = None  # the output a claim is about when the metric is a task's primary metric
     hidden: frozenset[str] = frozenset()  # bookkeeping outputs (counts, lengths) kept out of tables
     column: int | None = None  # table column rank: ranked metrics first (ascending), the others alphabetically
+    length: str | None = None  # the output counting the answer's units (digits, tokens): L in resolution 1/(N·L)
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,13 @@ def register_parser(name: str) -> Callable[[ParserFn], ParserFn]:
 
 def register_metric(
     name: str, outputs: dict[str, Kind], *, needs_loglikelihood: bool = False, lower_is_better: tuple[str, ...] = (),
-    primary: str | None = None, hidden: tuple[str, ...] = (), column: int | None = None,
+    primary: str | None = None, hidden: tuple[str, ...] = (), column: int | None = None, length: str | None = None,
 ) -> Callable[[Callable[[ScoreContext], Scores]], Callable[[ScoreContext], Scores]]:
     """Register a metric with its outputs' kinds and presentation facts: `primary` (the output claims
     and plots use; default the output named like the metric, else the first), `hidden` (outputs kept
-    out of tables) and `column` (rank of its outputs among table columns)."""
-    for out in (*([primary] if primary else []), *hidden):
+    out of tables), `column` (rank of its outputs among table columns) and `length` (the output
+    counting the answer's units)."""
+    for out in (*([primary] if primary else []), *([length] if length else []), *hidden):
         if out not in outputs:
             raise ValueError(f"metric {name!r}: {out!r} is not one of its outputs")
 
@@ -110,7 +112,7 @@ def register_metric(
             OUTPUT_KINDS[out] = kind
             OUTPUTS[out] = OutputInfo(out, kind, name, out in hidden, column)
         METRICS[name] = Metric(name, outputs, fn, needs_loglikelihood, (fn.__doc__ or "").strip(), frozenset(lower_is_better),
-                               primary, frozenset(hidden), column)
+                               primary, frozenset(hidden), column, length)
         return fn
 
     return deco

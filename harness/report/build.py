@@ -18,16 +18,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.analysis.aggregate import Aggregate, aggregate
-from harness.analysis.presentation import kind, primary_output as _primary
+from harness.analysis.presentation import answer_length, kind, primary_output as _primary
 from harness.claims.catalogue import DEFAULT_CATALOGUE, Catalogue, load_catalogue
 from harness.claims.rules import DEFAULT_RULES_GLOB, load_rules
 from harness.claims.verdicts import Verdict, evaluate_all, write_verdicts_json
 from harness.config.task import TaskSpec
 from harness.errors import HarnessError
-from harness.report.anchors import DEFAULT_ANCHORS, anchors_for
+from harness.report.anchors import DEFAULT_ANCHORS
 from harness.report.html import Figure, ReportPage, render_html
 from harness.report.plots import conditions_plot, scaling_plot
-from harness.report.sections import family_tables, params_label
+from harness.report.sections import family_tables, modules, params_label
 from harness.report.table import Table
 from harness.report.tables import task_tables, write_section_csvs, write_tables
 from harness.report.verdicts import all_models, render_verdicts_markdown
@@ -52,20 +52,22 @@ def primary_output(agg: Aggregate, task: str, spec: TaskSpec | None) -> str | No
 
 
 def build_figures(agg: Aggregate, specs: dict[str, TaskSpec], anchors_path: str = DEFAULT_ANCHORS) -> list[Figure]:
+    """Per task: a family section's own figure where it has one (the arithmetic emergence view),
+    else the primary output across sizes; then the conditions of each task file side by side."""
     figs: list[Figure] = []
     for task in agg.tasks:
-        present = {c.metric for c in agg.cells if c.task == task}
-        if {"exact_match", "digit_error"} <= present:
-            png = scaling_plot(agg, task, ["exact_match", "digit_error"], anchors_for(task, anchors_path))
-            cap = f"{task}: exact match and per-digit accuracy on the same outputs, with the p^L prediction from teacher-forced token accuracy; published GPT-3 numbers where they apply (dotted)."
-        else:
-            out = primary_output(agg, task, specs.get(task))
-            if out is None:
-                continue
-            png = scaling_plot(agg, task, [out], None)
-            cap = f"{task}: {out} vs parameter count (95% CI)."
+        own = [
+            f for mod in modules() if hasattr(mod, "task_figure") and (f := mod.task_figure(agg, task, anchors_path))
+        ]
+        if own:
+            figs.append(own[0])
+            continue
+        out = primary_output(agg, task, specs.get(task))
+        if out is None:
+            continue
+        png = scaling_plot(agg, task, [out], None)
         if png:
-            figs.append(Figure(f"scaling_{task}", task, cap, png))
+            figs.append(Figure(f"scaling_{task}", task, f"{task}: {out} vs parameter count (95% CI).", png))
     groups: dict[str, list[str]] = defaultdict(list)
     for task in agg.tasks:
         spec = specs.get(task)
@@ -95,18 +97,7 @@ def build_figures(agg: Aggregate, specs: dict[str, TaskSpec], anchors_path: str 
 
 
 def anchor_lines(agg: Aggregate, anchors_path: str = DEFAULT_ANCHORS) -> list[str]:
-    lines = []
-    for task in agg.tasks:
-        a = anchors_for(task, anchors_path)
-        if a is None:
-            continue
-        ours = [
-            f"{m.model_id} ({params_label(m.params)}) {e.fmt(pct=True)}"
-            for m in agg.models
-            if (e := agg.get(m.name, task, "exact_match")) is not None
-        ]
-        lines.append(f"{task} — {' '.join(a.notes)} Ours (exact match): {'; '.join(ours) or '—'}.")
-    return lines
+    return [line for mod in modules() if hasattr(mod, "anchor_lines") for line in mod.anchor_lines(agg, anchors_path)]
 
 
 def power_table(agg: Aggregate, specs: dict[str, TaskSpec]) -> Table:
@@ -121,7 +112,7 @@ def power_table(agg: Aggregate, specs: dict[str, TaskSpec]) -> Table:
             e = agg.get(m.name, task, out)
             if not recs or e is None or e.n == 0:
                 continue
-            lens = [r.scores.get("answer_len") or r.scores.get("gold_tokens") for r in recs]
+            lens = [answer_length(r.scores) for r in recs]
             L = float(sum(x for x in lens if x) / max(1, sum(1 for x in lens if x))) or 1.0
             hits = int(round(e.mean * e.n))
             z = zero_check(hits, e.n, L)

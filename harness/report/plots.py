@@ -1,14 +1,15 @@
 """Report plots (matplotlib, Agg backend, PNG bytes): scaling curves and conditions side by side.
 
-- `scaling_plot`: metrics vs parameter count (log axis) with 95% CIs; for emergence tasks exact
-  match, per-digit accuracy (1 − e) and the teacher-forced p^L prediction share one axis, and
-  published GPT-3 numbers for the same task appear beside ours.
+- `scaling_plot`: metrics vs parameter count (log axis) with 95% CIs, in each metric's own units
+  (binary in %), with optional prediction lines and published numbers beside ours (the arithmetic
+  section draws exact match, per-digit accuracy and p^L on one axis this way).
 - `conditions_plot`: one bar per condition (task variant) for each model, with 95% CIs.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -53,20 +54,45 @@ def series(
     return xs, ys, lo, hi, ns
 
 
-def scaling_plot(agg: Aggregate, task: str, metrics: list[str], anchors: TaskAnchors | None = None) -> bytes | None:
-    """Metric(s) vs parameters. With `digit_error` in `metrics` the emergence view is drawn."""
+@dataclass(frozen=True)
+class Curve:
+    """One metric drawn across model sizes; `invert` draws 1 − value (an error rate as accuracy, in %)."""
+
+    metric: str
+    label: str = ""
+    invert: bool = False
+
+    @property
+    def percent(self) -> bool:
+        return self.invert or is_percent(self.metric)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A prediction drawn beside the measured curves (dashed), already in the curves' units."""
+
+    label: str
+    xs: list[float]
+    ys: list[float]
+
+
+def scaling_plot(
+    agg: Aggregate,
+    task: str,
+    curves: list[str | Curve],
+    anchors: TaskAnchors | None = None,
+    lines: list[Line] | None = None,
+) -> bytes | None:
+    """Metric(s) vs parameters with 95% CIs, in each metric's own units; `lines` add predictions
+    (e.g. p^L), `anchors` published numbers and an emergence threshold."""
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     drawn = 0
-    emergence = "exact_match" in metrics and "digit_error" in metrics
-    curves = (
-        [("exact_match", "exact match", False), ("digit_error", "per-digit accuracy (1 − e)", True)]
-        if emergence
-        else [(m, m, False) for m in metrics]
-    )
-    for i, (metric, label, invert) in enumerate(curves):
-        xs, ys, lo, hi, ns = series(agg, task, metric, invert)
+    cs = [c if isinstance(c, Curve) else Curve(c, c) for c in curves]
+    for i, c in enumerate(cs):
+        xs, ys, lo, hi, ns = series(agg, task, c.metric, c.invert)
         if not xs:
             continue
+        label = c.label or c.metric
         ax.errorbar(
             xs,
             ys,
@@ -77,15 +103,9 @@ def scaling_plot(agg: Aggregate, task: str, metrics: list[str], anchors: TaskAnc
             label=f"{label} (N={min(ns)}–{max(ns)})" if min(ns) != max(ns) else f"{label} (N={ns[0]})",
         )
         drawn += 1
-    if emergence:
-        px, py = [], []
-        for m in agg.models:
-            cell = agg.emergence(m.name, task) if m.params > 0 else None
-            if cell is not None and cell.tf_pL is not None:
-                px.append(float(m.params))
-                py.append(100 * cell.tf_pL)
-        if px:
-            ax.plot(px, py, ls="--", marker="x", color=COLORS[2], label="p^L from teacher-forced token accuracy")
+    for j, line in enumerate(lines or []):
+        if line.xs:
+            ax.plot(line.xs, line.ys, ls="--", marker="x", color=COLORS[(len(cs) + j) % len(COLORS)], label=line.label)
     if anchors and anchors.points:
         ax.plot(
             [p.params for p in anchors.points],
@@ -109,9 +129,7 @@ def scaling_plot(agg: Aggregate, task: str, metrics: list[str], anchors: TaskAnc
         )
     ax.set_xscale("log")
     ax.set_xlabel("parameters")
-    ax.set_ylabel(
-        "% (95% CI)" if emergence or all(is_percent(m) for m in metrics) else f"{', '.join(metrics)} (95% CI)"
-    )
+    ax.set_ylabel("% (95% CI)" if all(c.percent for c in cs) else f"{', '.join(c.metric for c in cs)} (95% CI)")
     ax.set_title(task)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="best")

@@ -1,10 +1,15 @@
 """Arithmetic and emergence: exact match vs per-digit error on the same outputs (000-25, Schaeffer
-et al.), with the teacher-forced p^L prediction. The one emergence table of the report."""
+et al.), with the teacher-forced p^L prediction: the one emergence table of the report, the
+emergence plot of each arithmetic task and the published numbers beside ours."""
 
 from __future__ import annotations
 
 from harness.analysis.aggregate import Aggregate
 from harness.config.task import TaskSpec
+from harness.report.anchors import DEFAULT_ANCHORS, anchors_for
+from harness.report.html import Figure
+from harness.report.plots import Curve, Line, scaling_plot
+from harness.report.sections import params_label
 from harness.report.table import Table
 
 TITLE = "Arithmetic and emergence"
@@ -60,3 +65,46 @@ def emergence_table(agg: Aggregate) -> Table:
 def tables(agg: Aggregate, specs: dict[str, TaskSpec]) -> list[Table]:
     t = emergence_table(agg)
     return [t] if t.rows else []
+
+
+def task_figure(agg: Aggregate, task: str, anchors_path: str = DEFAULT_ANCHORS) -> Figure | None:
+    """The emergence view of an arithmetic task: exact match and per-digit accuracy (1 − e) on the
+    same outputs, the p^L prediction from teacher-forced token accuracy, and published GPT-3
+    numbers where they apply. None for tasks without per-digit error."""
+    present = {c.metric for c in agg.cells if c.task == task}
+    if not {"exact_match", "digit_error"} <= present:
+        return None
+    px, py = [], []
+    for m in agg.models:
+        cell = agg.emergence(m.name, task) if m.params > 0 else None
+        if cell is not None and cell.tf_pL is not None:
+            px.append(float(m.params))
+            py.append(100 * cell.tf_pL)
+    png = scaling_plot(
+        agg,
+        task,
+        [Curve("exact_match", "exact match"), Curve("digit_error", "per-digit accuracy (1 − e)", invert=True)],
+        anchors_for(task, anchors_path),
+        [Line("p^L from teacher-forced token accuracy", px, py)],
+    )
+    cap = (
+        f"{task}: exact match and per-digit accuracy on the same outputs, with the p^L prediction from teacher-forced "
+        "token accuracy; published GPT-3 numbers where they apply (dotted)."
+    )
+    return Figure(f"scaling_{task}", task, cap, png) if png else None
+
+
+def anchor_lines(agg: Aggregate, anchors_path: str = DEFAULT_ANCHORS) -> list[str]:
+    """Published numbers (GPT-3 Table 3.9 / H.1, Wei et al.'s thresholds) beside our exact match."""
+    lines = []
+    for task in agg.tasks:
+        a = anchors_for(task, anchors_path)
+        if a is None:
+            continue
+        ours = [
+            f"{m.model_id} ({params_label(m.params)}) {e.fmt(pct=True)}"
+            for m in agg.models
+            if (e := agg.get(m.name, task, "exact_match")) is not None
+        ]
+        lines.append(f"{task} — {' '.join(a.notes)} Ours (exact match): {'; '.join(ours) or '—'}.")
+    return lines

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from harness.claims.verdicts import Verdict
 from harness.report.table import Table
-from harness.report.verdicts import anchor, effect, label, scope, why
+from harness.report.verdicts import DETAIL_FIELDS, anchor, effect, label, scope, verdict_field, why
 
 
 @dataclass
@@ -100,6 +100,7 @@ small,.muted{color:#666}ul.ev li{font-size:.85em;font-family:ui-monospace,monosp
 {% if v.quote %}<blockquote><div class="quote" lang="zh">{{ v.quote }}</div><div>{{ v.en }}</div></blockquote>
 <p><small>{{ v.speaker }} — <code>{{ v.source }}</code></small></p>{% endif %}
 {% if v.p_value is not none %}<p>p = {{ '%.3g'|format(v.p_value) }}{% if v.q_value is not none %}, Benjamini–Hochberg q = {{ '%.3g'|format(v.q_value) }}{% endif %}</p>{% endif %}
+{% for name, title in detail_fields %}{% if field(v, name) %}<p><b>{{ title }}:</b> {{ field(v, name) }}</p>{% endif %}{% endfor %}
 {% if v.statement %}<p><b>Pre-registered rule</b> ({{ v.kind }}): {{ v.statement }}</p>{% endif %}
 {% if v.reason %}<p><b>Why:</b> {{ v.reason }}</p>{% endif %}
 {% if v.change %}<p><b>What would change it:</b> {{ v.change }}</p>{% endif %}
@@ -136,5 +137,14 @@ def render_html(page: ReportPage) -> str:
         return Markup(table.render(t=t))
 
     return env.from_string(TEMPLATE).render(
-        page=page, badge=LABEL, anchor=anchor, label=label, effect=effect, scope=scope, why=why, table=render_table
+        page=page,
+        badge=LABEL,
+        anchor=anchor,
+        label=label,
+        effect=effect,
+        scope=scope,
+        field=verdict_field,
+        detail_fields=DETAIL_FIELDS,
+        why=why,
+        table=render_table,
     )

@@ -22,6 +22,17 @@ BADGE = {
 }
 
 
+# The decision layer's per-verdict facts shown in each claim's section, when the verdict has them.
+DETAIL_FIELDS = [
+    ("effect", "Headline effect"),
+    ("scope", "Scope"),
+    ("primary_test", "Primary test"),
+    ("equivalence", "Equivalence"),
+    ("decidability", "Decidable at this N"),
+    ("evidence_group", "Evidence group"),
+]
+
+
 def anchor(v: Verdict) -> str:
     return f"claim-{v.rule_id}".replace(".", "-")
 
@@ -31,7 +42,7 @@ def _short(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def field(v: Verdict, name: str, default: Any = None) -> Any:
+def verdict_field(v: Verdict, name: str, default: Any = None) -> Any:
     """A verdict field that older `Verdict`s may not have yet."""
     value = getattr(v, name, default)
     return default if value in (None, "") else value
@@ -48,7 +59,7 @@ def all_models(verdicts: list[Verdict]) -> list[str]:
 
 def effect(v: Verdict) -> str:
     """The headline effect with its interval: the verdict's own `effect`, else its first number."""
-    own = field(v, "effect")
+    own = verdict_field(v, "effect")
     if own:
         return str(own)
     if not v.evidence:
@@ -59,7 +70,7 @@ def effect(v: Verdict) -> str:
 
 def scope(v: Verdict, models: list[str]) -> str:
     """What the verdict covers: the verdict's own `scope`, else which of the listed models, the tasks and N."""
-    own = field(v, "scope")
+    own = verdict_field(v, "scope")
     if own:
         return str(own)
     if not v.models:
@@ -81,7 +92,7 @@ def why(v: Verdict) -> str:
 
 
 def label(v: Verdict) -> str:
-    return BADGE.get(v.status, v.status) + (" (post hoc)" if field(v, "post_hoc", False) else "")
+    return BADGE.get(v.status, v.status) + (" (post hoc)" if verdict_field(v, "post_hoc", False) else "")
 
 
 def verdict_table(verdicts: list[Verdict]) -> list[str]:
@@ -117,16 +128,9 @@ def verdict_details(v: Verdict) -> list[str]:
         ),
         "",
     ]
-    for name, title in (
-        ("effect", "Headline effect"),
-        ("scope", "Scope"),
-        ("primary_test", "Primary test"),
-        ("equivalence", "Equivalence"),
-        ("decidability", "Decidable at this N"),
-        ("evidence_group", "Evidence group"),
-    ):
-        if field(v, name):
-            out += [f"**{title}:** {field(v, name)}", ""]
+    for name, title in DETAIL_FIELDS:
+        if verdict_field(v, name):
+            out += [f"**{title}:** {verdict_field(v, name)}", ""]
     if v.statement:
         out += [f"**Pre-registered rule** ({v.kind}): {v.statement}", ""]
     if v.reason:

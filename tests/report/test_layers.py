@@ -27,9 +27,15 @@ def test_claims_and_analysis_do_not_import_report() -> None:
     offenders = []
     for pkg in ("claims", "analysis", "metrics", "stats"):
         for f in (HARNESS / pkg).rglob("*.py"):
-            if f.relative_to(HARNESS).as_posix() == "claims/cli.py":  # the `harness claims verdicts` command renders, like the CLI
+            if (
+                f.relative_to(HARNESS).as_posix() == "claims/cli.py"
+            ):  # the `harness claims verdicts` command renders, like the CLI
                 continue
-            bad = {m for m in _imports(f) if m.startswith("harness.report") or (pkg != "claims" and m.startswith("harness.claims"))}
+            bad = {
+                m
+                for m in _imports(f)
+                if m.startswith("harness.report") or (pkg != "claims" and m.startswith("harness.claims"))
+            }
             offenders += [f"{f.relative_to(HARNESS)}: {m}" for m in sorted(bad)]
     assert not offenders, offenders
 

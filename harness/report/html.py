@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from harness.claims.verdicts import Verdict
 from harness.report.table import Table
-from harness.report.verdicts import DETAIL_FIELDS, anchor, effect, label, scope, verdict_field, why
+from harness.report.verdicts import DETAIL_FIELDS, anchor, effect, scope, verdict_field, why
 
 
 @dataclass
@@ -59,8 +59,8 @@ TEMPLATE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ page.title }}</title>
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222;line-height:1.45}
-table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.82em;max-width:100%}th,td{border:1px solid #ccc;padding:.25em .4em;vertical-align:top;overflow-wrap:anywhere}th{background:#f3f3f3}
-.wide{overflow-x:auto;max-width:100%}code{overflow-wrap:anywhere}#verdict-table td:nth-child(1){min-width:12em}#verdict-table td:nth-child(3){min-width:14em}
+table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.82em;max-width:100%}th,td{border:1px solid #ccc;padding:.25em .4em;vertical-align:top;overflow-wrap:break-word}th{background:#f3f3f3}
+.wide{overflow-x:auto;max-width:100%}code{overflow-wrap:anywhere}#verdict-table td.status{white-space:nowrap}#verdict-table td:nth-child(1){min-width:12em}#verdict-table td:nth-child(3){min-width:14em}#verdict-table td:nth-child(4){min-width:8em}
 td.num{text-align:right;font-variant-numeric:tabular-nums}.supported{background:#e3f6e3}.refuted{background:#fbe3e3}.inconclusive{background:#fff7dd}.not-run,.no-rule{background:#eee}
 blockquote{border-left:4px solid #bbb;margin:.5em 0;padding:.2em .8em;background:#fafafa}.quote{font-size:1.05em}.claim{border-top:1px solid #ddd;padding-top:.6em;margin-top:1.2em}
 figure{display:inline-block;margin:.5em;vertical-align:top;max-width:48%}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.8em;color:#555}
@@ -73,13 +73,13 @@ small,.muted{color:#666}ul.ev li{font-size:.85em;font-family:ui-monospace,monosp
 <p id="verdict-counts">{% for s, label in badge.items() %}{% set n = page.verdicts|selectattr('status', 'equalto', s)|list|length %}{% if n %}<span class="{{ s|replace(' ', '-') }}">&nbsp;{{ n }} {{ label }}&nbsp;</span> {% endif %}{% endfor %}
 <br><small>Each verdict applies its pre-registered rule (configs/claims/rules*.yaml) to this run. "Inconclusive" says what the data could not decide and what would; "not run": the rule's tasks have no records here.</small></p>
 {% if page.models %}<p id="verdict-models"><b>Models:</b> {{ page.models|join(', ') }}.</p>{% endif %}
-<table id="verdict-table">
+<div class="wide"><table id="verdict-table">
 <thead><tr><th>claim</th><th>verdict</th><th>headline effect [95% CI]</th><th>scope</th><th>why / what would change it</th></tr></thead>
 <tbody>
 {% for v in page.verdicts %}<tr class="verdict-row {{ v.status|replace(' ', '-') }}" data-claim="{{ v.rule_id }}" data-status="{{ v.status }}">
-<td><a href="#{{ anchor(v) }}">{{ v.rule_id }}</a> {{ v.title }}</td><td class="status"><b>{{ label(v) }}</b></td>
+<td><a href="#{{ anchor(v) }}">{{ v.rule_id }}</a> {{ v.title }}</td><td class="status"><b>{{ badge[v.status] }}</b>{% if field(v, "post_hoc") %}<br><small>post hoc</small>{% endif %}</td>
 <td>{{ effect(v) }}</td><td><small>{{ scope(v, page.models) }}</small></td><td><small>{{ why(v) }}</small></td></tr>
-{% endfor %}</tbody></table>
+{% endfor %}</tbody></table></div>
 
 {% if page.figures %}<h2 id="plots">Plots</h2>
 {% for f in page.figures %}<figure><img src="{{ f.data_uri }}" alt="{{ f.title }}" data-name="{{ f.name }}"><figcaption>{{ f.caption }}</figcaption></figure>
@@ -140,7 +140,6 @@ def render_html(page: ReportPage) -> str:
         page=page,
         badge=LABEL,
         anchor=anchor,
-        label=label,
         effect=effect,
         scope=scope,
         field=verdict_field,

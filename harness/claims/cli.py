@@ -46,11 +46,12 @@ def cmd_claims(args: argparse.Namespace) -> int:
         return 0
     if not args.run_dir:
         raise HarnessError("give the run directory: harness claims verdicts RUN_DIR")
-    from harness.report.aggregate import aggregate
-    from harness.report.build import _task_specs, compute_verdicts
+    from harness.analysis.aggregate import aggregate
+    from harness.claims.verdicts import compute_verdicts
+    from harness.config import load_tasks
 
     agg = aggregate(args.run_dir)
-    for v in compute_verdicts(agg, _task_specs(args.task_dir), args.rules, args.catalogue):
+    for v in compute_verdicts(agg, load_tasks(args.task_dir), args.rules, args.catalogue, dirs=[args.run_dir]):
         print(f"{v.rule_id}  {v.status:13s} {', '.join(v.models) or '—'}")
         if v.reason:
             print(f"          why: {v.reason}")

@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.metrics import OUTPUT_KINDS
 from harness.records import ItemRecord
-from harness.report.aggregate import Aggregate, ModelInfo
+from harness.analysis.aggregate import Aggregate, ModelInfo
 from harness.stats.intervals import Estimate, estimate
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from harness.claims.data import fmt_params
 
 if TYPE_CHECKING:
-    from harness.report.aggregate import Aggregate
+    from harness.analysis.aggregate import Aggregate
 
 
 def _registry() -> dict[str, object]:
@@ -29,7 +29,7 @@ def limitations(agg: Aggregate) -> list[str]:
     reg = _registry()
     models = agg.models
     specs = {m.name: reg.get(m.name) for m in models}
-    quant = sorted({f"{m.model_id}: {getattr(s, 'quantization')}" for m in models if (s := specs[m.name]) is not None and getattr(s, "quantization", None)})
+    quant = sorted({f"{m.model_id}: {s.quantization}" for m in models if (s := specs[m.name]) is not None and getattr(s, "quantization", None)})
     if quant:
         out.append("Weights are 4-bit (GGUF) quantized checkpoints dequantized to the run dtype, not the released bf16 weights: "
                    + "; ".join(quant) + ". Absolute accuracies may sit below the originals'; comparisons within one model are less affected.")

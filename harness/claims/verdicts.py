@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
-from harness.claims.catalogue import Catalogue
-from harness.claims.data import fmt_params, rule_data
+from harness.claims.catalogue import DEFAULT_CATALOGUE, Catalogue, load_catalogue
+from harness.claims.data import RuleData, fmt_params, rule_data
 from harness.claims.kinds import KINDS, load_kinds, params_of
-from harness.claims.rules import Rule
-from harness.report.aggregate import Aggregate
+from harness.claims.rules import DEFAULT_RULES_GLOB, Rule, load_not_measured, load_rules
+from harness.analysis.aggregate import Aggregate
 from harness.stats.multiple import benjamini_hochberg
 
 Status = Literal["supported", "refuted", "inconclusive", "undecidable", "not run", "no rule"]
@@ -207,6 +208,23 @@ def _mark_post_hoc(verdicts: list[Verdict], rules: list[Rule], agg: Aggregate, d
 def independent_evidence(verdicts: list[Verdict]) -> int:
     """Decided verdicts counted once per evidence group (rules that read one analysis)."""
     return len({v.evidence_group or v.rule_id for v in verdicts if v.status in ("supported", "refuted")})
+
+
+def linked_claims(agg: Aggregate, specs: dict[str, Any]) -> dict[str, list[str]]:
+    """claim id -> the tasks of the run that declare they serve it (task YAML `claims:`)."""
+    out: dict[str, list[str]] = {}
+    for task in agg.tasks:
+        for cid in specs[task].claims if task in specs else []:
+            out.setdefault(cid, []).append(task)
+    return out
+
+
+def compute_verdicts(agg: Aggregate, specs: dict[str, Any], rules_glob: str = DEFAULT_RULES_GLOB, catalogue_path: str = DEFAULT_CATALOGUE,
+                     dirs: list[str] | None = None) -> list[Verdict]:
+    """Every rule's verdict on `agg` (specs: the task configs, for the claims each task serves)."""
+    catalogue: Catalogue | None = load_catalogue(catalogue_path) if Path(catalogue_path).exists() else None
+    return evaluate_all(agg, load_rules(rules_glob), catalogue, linked_claims=linked_claims(agg, specs), dirs=dirs,
+                        not_measured=load_not_measured(rules_glob))
 
 
 def write_verdicts_json(verdicts: list[Verdict], path: str) -> None:

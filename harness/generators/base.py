@@ -42,7 +42,6 @@ class GeneratorParams(BaseModel):
 
 
 P = TypeVar("P", bound=GeneratorParams)
-GenerateFn = Callable[[Any, int, int], list[Item]]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.backends.base import Loglikelihood
-from harness.metrics.base import METRICS, OUTPUT_KINDS, PARSERS, Metric, ScoreContext, Scores, lower_is_better, register_metric, register_parser
+from harness.metrics.base import METRICS, OUTPUT_KINDS, OUTPUTS, PARSERS, Metric, OutputInfo, ScoreContext, Scores, lower_is_better, register_metric, register_parser
 from harness.registry import import_plugins
 
 
@@ -44,4 +44,4 @@ def score_output(task: Any, item: Any, text: str, *, loglikelihood: Loglikelihoo
     return parsed, scores, "; ".join(errors) or None
 
 
-__all__ = ["METRICS", "OUTPUT_KINDS", "PARSERS", "Metric", "ScoreContext", "load_all", "lower_is_better", "parse", "score_output", "register_metric", "register_parser"]
+__all__ = ["METRICS", "OUTPUT_KINDS", "OUTPUTS", "PARSERS", "Metric", "OutputInfo", "ScoreContext", "load_all", "lower_is_better", "parse", "score_output", "register_metric", "register_parser"]

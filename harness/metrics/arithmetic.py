@@ -41,19 +41,20 @@ def digit_errors(answer: str | None, gold: str) -> int:
     return min(len(gold), wrong + int(sign_wrong))
 
 
-@register_metric("exact_match", {"exact_match": "binary"})
+@register_metric("exact_match", {"exact_match": "binary"}, column=0)
 def exact_match(ctx: ScoreContext) -> Scores:
     """1 if the parsed answer equals the target exactly (after the task's parser), else 0."""
     return {"exact_match": float(ctx.parsed is not None and ctx.parsed == ctx.item.target)}
 
 
-@register_metric("valid", {"valid": "binary"})
+@register_metric("valid", {"valid": "binary"}, column=4)
 def valid(ctx: ScoreContext) -> Scores:
     """1 if the parser could extract an answer at all."""
     return {"valid": float(ctx.parsed is not None)}
 
 
-@register_metric("digit_error", {"digit_error": "continuous", "digit_errors": "continuous", "answer_len": "continuous"}, lower_is_better=("digit_error", "digit_errors"))
+@register_metric("digit_error", {"digit_error": "continuous", "digit_errors": "continuous", "answer_len": "continuous"}, lower_is_better=("digit_error", "digit_errors"),
+                 hidden=("digit_errors", "answer_len"), column=1, length="answer_len")
 def digit_error(ctx: ScoreContext) -> Scores:
     """Per-digit error rate, right-aligned, normalised by the gold length L."""
     gold = ctx.item.target
@@ -61,7 +62,7 @@ def digit_error(ctx: ScoreContext) -> Scores:
     return {"digit_error": wrong / len(gold), "digit_errors": float(wrong), "answer_len": float(len(gold))}
 
 
-@register_metric("digit_edit_distance", {"digit_edit_distance": "continuous"}, lower_is_better=("digit_edit_distance",))
+@register_metric("digit_edit_distance", {"digit_edit_distance": "continuous"}, lower_is_better=("digit_edit_distance",), column=2)
 def digit_edit_distance(ctx: ScoreContext) -> Scores:
     """Levenshtein distance between the answer's and the gold's digit strings."""
     gold = ctx.item.target
@@ -74,6 +75,9 @@ def digit_edit_distance(ctx: ScoreContext) -> Scores:
     "gold_loglikelihood",
     {"gold_logprob": "continuous", "gold_token_prob": "continuous", "tf_token_acc": "continuous", "tf_exact": "binary", "gold_tokens": "continuous"},
     needs_loglikelihood=True,
+    hidden=("gold_tokens",),
+    column=3,
+    length="gold_tokens",
 )
 def gold_loglikelihood(ctx: ScoreContext) -> Scores:
     """Teacher-forced log p(gold | prompt) over all gold tokens; per-token probability, greedy-token

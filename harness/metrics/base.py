@@ -51,6 +51,26 @@ class Metric:
     doc: str = ""
     # Lower values are better for these outputs (error rates, distances); used by plots and rules.
     lower_is_better: frozenset[str] = frozenset()
+    # Presentation facts (harness.analysis.presentation reads them; the report holds no metric names):
+    primary: str | None = None  # the output a claim is about when the metric is a task's primary metric
+    hidden: frozenset[str] = frozenset()  # bookkeeping outputs (counts, lengths) kept out of tables
+    column: int | None = None  # table column rank: ranked metrics first (ascending), the others alphabetically
+    length: str | None = None  # the output counting the answer's units (digits, tokens): L in resolution 1/(N·L)
+
+
+@dataclass(frozen=True)
+class OutputInfo:
+    """How one metric output is shown: binary outputs print as % with Wilson intervals."""
+
+    name: str
+    kind: Kind
+    metric: str
+    hidden: bool = False
+    column: int | None = None
+
+    @property
+    def percent(self) -> bool:
+        return self.kind == "binary"
 
 
 ParserFn = Callable[..., "str | None"]
@@ -58,6 +78,7 @@ ParserFn = Callable[..., "str | None"]
 PARSERS: dict[str, ParserFn] = {}
 METRICS: dict[str, Metric] = {}
 OUTPUT_KINDS: dict[str, Kind] = {}
+OUTPUTS: dict[str, OutputInfo] = {}
 
 
 def register_parser(name: str) -> Callable[[ParserFn], ParserFn]:
@@ -71,8 +92,17 @@ def register_parser(name: str) -> Callable[[ParserFn], ParserFn]:
 
 
 def register_metric(
-    name: str, outputs: dict[str, Kind], *, needs_loglikelihood: bool = False, lower_is_better: tuple[str, ...] = ()
+    name: str, outputs: dict[str, Kind], *, needs_loglikelihood: bool = False, lower_is_better: tuple[str, ...] = (),
+    primary: str | None = None, hidden: tuple[str, ...] = (), column: int | None = None, length: str | None = None,
 ) -> Callable[[Callable[[ScoreContext], Scores]], Callable[[ScoreContext], Scores]]:
+    """Register a metric with its outputs' kinds and presentation facts: `primary` (the output claims
+    and plots use; default the output named like the metric, else the first), `hidden` (outputs kept
+    out of tables), `column` (rank of its outputs among table columns) and `length` (the output
+    counting the answer's units)."""
+    for out in (*([primary] if primary else []), *([length] if length else []), *hidden):
+        if out not in outputs:
+            raise ValueError(f"metric {name!r}: {out!r} is not one of its outputs")
+
     def deco(fn: Callable[[ScoreContext], Scores]) -> Callable[[ScoreContext], Scores]:
         if name in METRICS and not same_callable(METRICS[name].fn, fn):
             raise ValueError(f"metric {name!r} registered twice")
@@ -80,7 +110,9 @@ def register_metric(
             if OUTPUT_KINDS.get(out, kind) != kind:
                 raise ValueError(f"metric output {out!r} declared with two kinds")
             OUTPUT_KINDS[out] = kind
-        METRICS[name] = Metric(name, outputs, fn, needs_loglikelihood, (fn.__doc__ or "").strip(), frozenset(lower_is_better))
+            OUTPUTS[out] = OutputInfo(out, kind, name, out in hidden, column)
+        METRICS[name] = Metric(name, outputs, fn, needs_loglikelihood, (fn.__doc__ or "").strip(), frozenset(lower_is_better),
+                               primary, frozenset(hidden), column, length)
         return fn
 
     return deco

@@ -469,7 +469,8 @@ _QA_OUTPUTS = {f"cls_{c}": "binary" for c in (*CLASSES, "invalid")} | {
 }
 
 
-@register_metric("halluc_answer", _QA_OUTPUTS, lower_is_better=("cls_hallucinated", "cls_refused_wrongly", "cls_invalid", "halluc_rate", "over_refusal"))
+@register_metric("halluc_answer", _QA_OUTPUTS, lower_is_better=("cls_hallucinated", "cls_refused_wrongly", "cls_invalid", "halluc_rate", "over_refusal"),
+                 primary="halluc_rate")
 def halluc_answer_metric(ctx: ScoreContext) -> Scores:
     """One-hot answer class plus per-kind rates (None where a rate does not apply to the item's kind).
 
@@ -568,6 +569,7 @@ def match_title(title: str, known: Sequence[str]) -> bool:
     {"film_listed": "continuous", "film_in_filmography": "continuous", "film_not_in_filmography": "continuous", "film_other_actor": "continuous",
      "film_wrong_share": "continuous", "film_any_wrong": "binary", "film_listed_any": "binary"},
     lower_is_better=("film_not_in_filmography", "film_wrong_share", "film_any_wrong", "film_other_actor"),
+    primary="film_any_wrong",
 )
 def filmography_metric(ctx: ScoreContext) -> Scores:
     """Titles listed vs the frozen filmography: not-in-filmography = wrong or non-existent (fuzzy match,

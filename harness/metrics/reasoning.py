@@ -156,6 +156,7 @@ def tf_first_error_index(tokens: list[str], greedy: list[bool]) -> tuple[int | N
 @register_metric(
     "sequence_accuracy",
     {"seq_exact": "binary", "unit_acc": "continuous", "free_first_error": "continuous", "tf_first_error": "continuous"},
+    primary="seq_exact",
 )
 def sequence_accuracy(ctx: ScoreContext) -> Scores:
     """S(L) per item, left-aligned unit accuracy, and first-error positions as a share of L."""

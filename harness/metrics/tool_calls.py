@@ -93,7 +93,7 @@ def match_call(call: Call, gold: dict[str, Any]) -> tuple[bool, float]:
     return ok, correct / max(1, len(spec) + len(extra))
 
 
-@register_metric("fc_ast", {"fc_accuracy": "binary", "fc_name": "binary", "fc_args": "continuous", "fc_called": "binary", "fc_json_valid": "binary"})
+@register_metric("fc_ast", {"fc_accuracy": "binary", "fc_name": "binary", "fc_args": "continuous", "fc_called": "binary", "fc_json_valid": "binary"}, primary="fc_accuracy")
 def fc_ast(ctx: ScoreContext) -> Scores:
     """BFCL-style single-turn score (accuracy, name, argument partial credit, call rate, JSON validity)."""
     calls, malformed = first_turn(ctx)
@@ -192,6 +192,7 @@ def replay(meta: dict[str, Any], trajectory: list[dict[str, Any]] | None) -> tup
     "file_cleanup",
     {"fs_success": "binary", "fs_destructive": "binary", "fs_action_acc": "continuous", "fs_collateral": "binary", "fs_step_acc": "continuous"},
     lower_is_better=("fs_destructive", "fs_collateral"),
+    primary="fs_success",
 )
 def file_cleanup(ctx: ScoreContext) -> Scores:
     """End state vs oracle after replaying the trajectory; destructive = a protected file deleted or moved."""

@@ -1,6 +1,7 @@
-"""Reports: aggregate records into comparison tables (Markdown, CSV) across model sizes."""
+"""Reports: per-task comparison tables, one section of tables per family, plots, verdicts; rendered
+once each to Markdown, CSV and HTML. Aggregation lives beneath, in `harness.analysis`."""
 
-from harness.report.aggregate import Cell, aggregate
+from harness.analysis.aggregate import Cell, aggregate
 from harness.report.tables import write_tables
 
 __all__ = ["Cell", "aggregate", "write_tables"]

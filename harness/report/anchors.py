@@ -47,10 +47,15 @@ def anchors_for(task: str, path: str = DEFAULT_ANCHORS) -> TaskAnchors | None:
     points: list[AnchorPoint] = []
     val = (t39.get("values", {}).get(setting) or {}).get(op)
     if val is not None:
-        points.append(AnchorPoint(f"GPT-3 175B {setting} {op}", float(t39["params"]), float(val), t39.get("source", "")))
+        points.append(
+            AnchorPoint(f"GPT-3 175B {setting} {op}", float(t39["params"]), float(val), t39.get("source", ""))
+        )
     h1 = data.get("gpt3_h1_2d_plus", {})
     if op == "2D+" and setting in h1:
-        points = [AnchorPoint(f"GPT-3 {setting} 2D+", float(p), float(v), h1.get("source", "")) for p, v in zip(h1["params"], h1[setting])]
+        points = [
+            AnchorPoint(f"GPT-3 {setting} 2D+", float(p), float(v), h1.get("source", ""))
+            for p, v in zip(h1["params"], h1[setting])
+        ]
     notes = []
     wei = (data.get("wei_2022", {}).get("thresholds") or {}).get(op)
     if wei:

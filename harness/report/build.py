@@ -1,7 +1,10 @@
 """The full report of a run: tables, verdicts, plots, Markdown and self-contained HTML.
 
-    write_report("results/cpu-addition")  ->  report/{table.md, table.csv, verdicts.json,
+    write_report("results/cpu-addition")  ->  report/{table.md, table.csv, tables/*.csv, verdicts.json,
                                                  report.md, report.html, plots/*.png}
+
+Every family's tables (harness/report/sections/) are built once and rendered into table.md,
+report.md, report.html and one CSV each, for one run directory or the combined report.
 
 Works on any run directory: tasks without a rule are shown in tables and plots only; rules whose
 tasks did not run say "not run".
@@ -14,24 +17,23 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.claims.catalogue import DEFAULT_CATALOGUE, Catalogue, load_catalogue
-from harness.claims.rules import load_not_measured, DEFAULT_RULES_GLOB, load_rules
-from harness.claims.verdicts import Verdict, evaluate_all, write_verdicts_json
+from harness.analysis.aggregate import Aggregate, aggregate
+from harness.analysis.presentation import answer_length, kind, primary_output as _primary
+from harness.claims.catalogue import DEFAULT_CATALOGUE
+from harness.claims.rules import DEFAULT_RULES_GLOB
+from harness.claims.verdicts import Verdict, compute_verdicts, write_verdicts_json
 from harness.config.task import TaskSpec
 from harness.errors import HarnessError
-from harness.metrics import METRICS, OUTPUT_KINDS
-from harness.report.aggregate import Aggregate, aggregate
-from harness.report.anchors import DEFAULT_ANCHORS, anchors_for
-from harness.report.html import Figure, HtmlTable, ReportPage, render_html
+from harness.report.anchors import DEFAULT_ANCHORS
+from harness.report.html import Figure, ReportPage, render_html
 from harness.report.plots import conditions_plot, scaling_plot
-from harness.report.tables import PCT, _metric_order, _params, write_tables
-from harness.report.verdicts import render_verdicts_markdown
+from harness.report.sections import family_tables, modules, params_label
+from harness.report.table import Table
+from harness.report.tables import task_tables, write_section_csvs, write_tables
+from harness.report.verdicts import all_models, render_verdicts_markdown
 from harness.stats.power import mde_proportion, resolution, zero_check
 
 log = logging.getLogger(__name__)
-HIDDEN = {"digit_errors", "answer_len", "gold_tokens"}
-# When a task's primary metric has several outputs, the one the claims are about (plots, power table).
-KEY_OUTPUTS = ("exact_match", "seq_exact", "halluc_rate", "fc_accuracy", "fs_success", "answer_contains", "film_any_wrong", "correct")
 
 
 def _task_specs(task_dir: str) -> dict[str, TaskSpec]:
@@ -45,31 +47,27 @@ def _task_specs(task_dir: str) -> dict[str, TaskSpec]:
 
 
 def primary_output(agg: Aggregate, task: str, spec: TaskSpec | None) -> str | None:
-    present = {c.metric for c in agg.cells if c.task == task}
-    if spec is not None and spec.primary_metric in METRICS:
-        outs = [o for o in METRICS[spec.primary_metric].outputs if o in present]
-        named = [o for o in (spec.primary_metric, *KEY_OUTPUTS) if o in outs]
-        if named or outs:
-            return (named or outs)[0]
-    order = _metric_order(present - HIDDEN)
-    return order[0] if order else None
+    """The output a task is about: its primary metric's declared primary output (see `register_metric`)."""
+    return _primary(spec.primary_metric if spec is not None else None, {c.metric for c in agg.cells if c.task == task})
 
 
 def build_figures(agg: Aggregate, specs: dict[str, TaskSpec], anchors_path: str = DEFAULT_ANCHORS) -> list[Figure]:
+    """Per task: a family section's own figure where it has one (the arithmetic emergence view),
+    else the primary output across sizes; then the conditions of each task file side by side."""
     figs: list[Figure] = []
     for task in agg.tasks:
-        present = {c.metric for c in agg.cells if c.task == task}
-        if {"exact_match", "digit_error"} <= present:
-            png = scaling_plot(agg, task, ["exact_match", "digit_error"], anchors_for(task, anchors_path))
-            cap = f"{task}: exact match and per-digit accuracy on the same outputs, with the p^L prediction from teacher-forced token accuracy; published GPT-3 numbers where they apply (dotted)."
-        else:
-            out = primary_output(agg, task, specs.get(task))
-            if out is None:
-                continue
-            png = scaling_plot(agg, task, [out], None, pct={k for k, v in OUTPUT_KINDS.items() if v == "binary"})
-            cap = f"{task}: {out} vs parameter count (95% CI)."
+        own = [
+            f for mod in modules() if hasattr(mod, "task_figure") and (f := mod.task_figure(agg, task, anchors_path))
+        ]
+        if own:
+            figs.append(own[0])
+            continue
+        out = primary_output(agg, task, specs.get(task))
+        if out is None:
+            continue
+        png = scaling_plot(agg, task, [out], None)
         if png:
-            figs.append(Figure(f"scaling_{task}", task, cap, png))
+            figs.append(Figure(f"scaling_{task}", task, f"{task}: {out} vs parameter count (95% CI).", png))
     groups: dict[str, list[str]] = defaultdict(list)
     for task in agg.tasks:
         spec = specs.get(task)
@@ -87,94 +85,73 @@ def build_figures(agg: Aggregate, specs: dict[str, TaskSpec], anchors_path: str 
             suffix = "" if len(tasks) <= 8 else f"_{k // 8 + 1}"
             png = conditions_plot(agg, part, out, f"{name}{suffix}: conditions side by side ({out})")
             if png:
-                figs.append(Figure(f"conditions_{name}{suffix}", f"{name} conditions", f"Tasks of {Path(src).parent.name}/{Path(src).name} side by side per model ({out}, 95% CI).", png))
+                figs.append(
+                    Figure(
+                        f"conditions_{name}{suffix}",
+                        f"{name} conditions",
+                        f"Tasks of {Path(src).parent.name}/{Path(src).name} side by side per model ({out}, 95% CI).",
+                        png,
+                    )
+                )
     return figs
 
 
-def html_tables(agg: Aggregate) -> list[HtmlTable]:
-    tables = []
-    for task in agg.tasks:
-        metrics = _metric_order({c.metric for c in agg.cells if c.task == task} - HIDDEN)
-        rows = []
-        for m in agg.models:
-            ests = [agg.get(m.name, task, k) for k in metrics]
-            if all(e is None for e in ests):
-                continue
-            n = max((e.n for e in ests if e is not None), default=0)
-            rows.append([m.model_id, _params(m.params), str(n), *[("—" if e is None else e.fmt(pct=k in PCT)) for e, k in zip(ests, metrics)]])
-        tables.append(HtmlTable(task, ["model", "params", "n", *metrics], rows))
-    return tables
-
-
 def anchor_lines(agg: Aggregate, anchors_path: str = DEFAULT_ANCHORS) -> list[str]:
-    lines = []
-    for task in agg.tasks:
-        a = anchors_for(task, anchors_path)
-        if a is None:
-            continue
-        ours = [f"{m.model_id} ({_params(m.params)}) {e.fmt(pct=True)}" for m in agg.models if (e := agg.get(m.name, task, "exact_match")) is not None]
-        lines.append(f"{task} — {' '.join(a.notes)} Ours (exact match): {'; '.join(ours) or '—'}.")
-    return lines
+    return [line for mod in modules() if hasattr(mod, "anchor_lines") for line in mod.anchor_lines(agg, anchors_path)]
 
 
-def emergence_table(agg: Aggregate) -> HtmlTable:
-    """Exact match vs per-digit error on the same outputs (the [1 − L·e, 1 − e] bounds, p^L)."""
-    rows = []
-    for m in agg.models:
-        for t in agg.tasks:
-            c = agg.emergence(m.name, t)
-            if c is None:
-                continue
-            rows.append([f"{m.model_id} · {t}", str(c.n), f"{100 * c.exact_match:.1f}%", f"{c.digit_error:.3f}", f"[{100 * c.em_lower_bound:.1f}%, {100 * c.em_upper_bound:.1f}%]",
-                         f"{100 * c.independence_em:.1f}%", "—" if c.clustering_index is None else f"{c.clustering_index:.2f}",
-                         "—" if c.tf_token_acc is None else f"{c.tf_token_acc:.3f}", "—" if c.tf_pL is None else f"{100 * c.tf_pL:.1f}%", f"{100 * c.resolution:.3f}%"])
-    note = ("EM bounds from per-digit error e over L-digit answers: [1 − L·e, 1 − e] (000-25). (1−e)^L: independence prediction (Schaeffer et al.). "
-            "Clustering: 0 = errors spread one per item, 1 = concentrated in the same items. p: teacher-forced per-token accuracy; p^L its EM prediction. Resolution 1/(N·L).")
-    return HtmlTable("Exact match vs per-digit error on the same outputs", ["cell", "n", "EM", "per-digit error e", "EM bounds", "(1−e)^L", "clustering", "p (teacher-forced)", "p^L", "resolution"], rows, note)
-
-
-def power_table(agg: Aggregate, specs: dict[str, TaskSpec]) -> HtmlTable:
+def power_table(agg: Aggregate, specs: dict[str, TaskSpec]) -> Table:
     """Resolution and power of each (model, task) cell's primary 0/1 metric at the N used."""
     rows, warnings = [], 0
     for task in agg.tasks:
         out = primary_output(agg, task, specs.get(task))
-        if out is None or OUTPUT_KINDS.get(out) != "binary":
+        if out is None or kind(out) != "binary":
             continue
         for m in agg.models:
             recs = agg.records.get((m.name, task))
             e = agg.get(m.name, task, out)
             if not recs or e is None or e.n == 0:
                 continue
-            lens = [r.scores.get("answer_len") or r.scores.get("gold_tokens") for r in recs]
+            lens = [answer_length(r.scores) for r in recs]
             L = float(sum(x for x in lens if x) / max(1, sum(1 for x in lens if x))) or 1.0
             hits = int(round(e.mean * e.n))
             z = zero_check(hits, e.n, L)
             warnings += z.warning is not None
-            rows.append([f"{m.model_id} · {task}", out, str(e.n), f"{L:.1f}", f"{100 * resolution(e.n, L):.2f}%", f"{hits}/{e.n}",
-                         f"{100 * z.upper:.1f}%", f"{100 * mde_proportion(e.n, e.mean, two_sample=True):.1f} pts", z.warning or ""])
-    note = ("Resolution = 1/(N·L): the smallest per-token rate one can see. Upper bound: the true rate a 0/N (or k/N) result cannot exclude (95%). "
-            "MDE: the smallest difference from this rate a two-sided test between two conditions of N items each detects with 80% power at α = 0.05."
-            + (f" {warnings} cell(s) read 0% only because N is small." if warnings else ""))
-    return HtmlTable("Resolution and power at the N used", ["cell", "metric", "N", "L", "resolution 1/(N·L)", "hits", "95% upper bound", "MDE (2 conditions)", "warning"], rows, note)
+            rows.append(
+                [
+                    f"{m.model_id} · {task}",
+                    out,
+                    str(e.n),
+                    f"{L:.1f}",
+                    f"{100 * resolution(e.n, L):.2f}%",
+                    f"{hits}/{e.n}",
+                    f"{100 * z.upper:.1f}%",
+                    f"{100 * mde_proportion(e.n, e.mean, two_sample=True):.1f} pts",
+                    z.warning or "",
+                ]
+            )
+    note = (
+        "Resolution = 1/(N·L): the smallest per-token rate one can see. Upper bound: the true rate a 0/N (or k/N) result cannot exclude (95%). "
+        "MDE: the smallest difference from this rate a two-sided test between two conditions of N items each detects with 80% power at α = 0.05."
+        + (f" {warnings} cell(s) read 0% only because N is small." if warnings else "")
+    )
+    return Table(
+        "Resolution and power at the N used",
+        ["cell", "metric", "N", "L", "resolution 1/(N·L)", "hits", "95% upper bound", "MDE (2 conditions)", "warning"],
+        rows,
+        note,
+    )
 
 
-def linked_claims(agg: Aggregate, specs: dict[str, TaskSpec]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = defaultdict(list)
-    for task in agg.tasks:
-        for cid in (specs[task].claims if task in specs else []):
-            out[cid].append(task)
-    return dict(out)
-
-
-def compute_verdicts(agg: Aggregate, specs: dict[str, TaskSpec], rules_glob: str = DEFAULT_RULES_GLOB, catalogue_path: str = DEFAULT_CATALOGUE,
-                     dirs: list[str] | None = None) -> list[Verdict]:
-    catalogue: Catalogue | None = load_catalogue(catalogue_path) if Path(catalogue_path).exists() else None
-    return evaluate_all(agg, load_rules(rules_glob), catalogue, linked_claims=linked_claims(agg, specs), dirs=dirs,
-                        not_measured=load_not_measured(rules_glob))
-
-
-def write_report(run_dir: str | Path | Sequence[str | Path], out_dir: str | Path | None = None, title: str | None = None, rules_glob: str = DEFAULT_RULES_GLOB,
-                 catalogue_path: str = DEFAULT_CATALOGUE, task_dir: str = "tasks", anchors_path: str = DEFAULT_ANCHORS) -> list[Path]:
+def write_report(
+    run_dir: str | Path | Sequence[str | Path],
+    out_dir: str | Path | None = None,
+    title: str | None = None,
+    rules_glob: str = DEFAULT_RULES_GLOB,
+    catalogue_path: str = DEFAULT_CATALOGUE,
+    task_dir: str = "tasks",
+    anchors_path: str = DEFAULT_ANCHORS,
+) -> list[Path]:
     """Tables, verdicts, plots, report.md and report.html for one run directory, or for several
     combined (then `out_dir` is required: the verdicts use every directory's records)."""
     dirs = [str(run_dir)] if isinstance(run_dir, (str, Path)) else [str(d) for d in run_dir]
@@ -185,8 +162,9 @@ def write_report(run_dir: str | Path | Sequence[str | Path], out_dir: str | Path
         raise HarnessError(f"no records under {', '.join(f'{d}/records' for d in dirs)}")
     out = Path(out_dir or Path(dirs[0]) / "report")
     title = title or " + ".join(Path(d).name for d in dirs)
-    paths = write_tables(agg, out, title=title)
     specs = _task_specs(task_dir)
+    sections = family_tables(agg, specs)
+    paths = [*write_tables(agg, out, title=title, sections=sections), *write_section_csvs(sections, out / "tables")]
     order = {"supported": 0, "refuted": 0, "inconclusive": 1, "undecidable": 2, "no rule": 3, "not run": 4}
     verdicts = sorted(compute_verdicts(agg, specs, rules_glob, catalogue_path, dirs), key=lambda v: order.get(v.status, 4))
     write_verdicts_json(verdicts, str(out / "verdicts.json"))
@@ -195,21 +173,70 @@ def write_report(run_dir: str | Path | Sequence[str | Path], out_dir: str | Path
     plot_dir.mkdir(parents=True, exist_ok=True)
     for f in figs:
         (plot_dir / f"{f.name}.png").write_bytes(f.png)
-    models = ", ".join(f"{m.model_id} ({_params(m.params)})" for m in agg.models)
+    models = ", ".join(f"{m.model_id} ({params_label(m.params)})" for m in agg.models)
     n_items = sorted({len(r) for r in agg.records.values()})
-    subtitle = f"Models: {models}. Tasks: {len(agg.tasks)}. Items per (model, task): {n_items[0]}–{n_items[-1]}." if n_items else ""
+    subtitle = (
+        f"Models: {models}. Tasks: {len(agg.tasks)}. Items per (model, task): {n_items[0]}–{n_items[-1]}."
+        if n_items
+        else ""
+    )
     anchors = anchor_lines(agg, anchors_path)
+    pw = power_table(agg, specs)
+    (out / "report.md").write_text(
+        render_report_markdown(title, subtitle, verdicts, figs, anchors, sections, pw), encoding="utf-8"
+    )
+    prov = [
+        f"{k[0]} · {k[1]}: {m.n_done}/{m.n_items} items, seed {m.seed}, task {m.task_hash}, {m.device} ({m.dtype}), git {(m.git_commit or '—')[:12]}"
+        for k, m in sorted(agg.metas.items())
+    ]
+    page = ReportPage(
+        title,
+        subtitle,
+        verdicts,
+        task_tables(agg),
+        figs,
+        anchors,
+        prov,
+        sections=[*sections, *([pw] if pw.rows else [])],
+        models=all_models(verdicts),
+    )
+    (out / "report.html").write_text(render_html(page), encoding="utf-8")
+    return [
+        *paths,
+        out / "verdicts.json",
+        out / "report.md",
+        out / "report.html",
+        *(plot_dir / f"{f.name}.png" for f in figs),
+    ]
+
+
+def render_report_markdown(
+    title: str,
+    subtitle: str,
+    verdicts: list[Verdict],
+    figs: list[Figure],
+    anchors: list[str],
+    sections: list[Table],
+    power: Table,
+) -> str:
+    """report.md: verdicts, plots, published numbers, every family section's tables, the power table."""
     md = [f"# {title}", "", subtitle, "", render_verdicts_markdown(verdicts), "## Plots", ""]
     md += [f"![{f.title}](plots/{f.name}.png)\n\n*{f.caption}*\n" for f in figs]
     if anchors:
         md += ["## Published numbers beside ours", "", *[f"- {a}" for a in anchors], ""]
-    pw = power_table(agg, specs)
-    if pw.rows:
-        md += [f"## {pw.title}", "", pw.note, "", "| " + " | ".join(pw.header) + " |", "|" + "---|" * len(pw.header), *["| " + " | ".join(r) + " |" for r in pw.rows], ""]
-    md += ["## Tables", "", "Per-task comparison tables across model sizes, the emergence diagnostics and provenance: [table.md](table.md) (CSV: [table.csv](table.csv)).", ""]
-    (out / "report.md").write_text("\n".join(md), encoding="utf-8")
-    prov = [f"{k[0]} · {k[1]}: {m.n_done}/{m.n_items} items, seed {m.seed}, task {m.task_hash}, {m.device} ({m.dtype}), git {(m.git_commit or '—')[:12]}" for k, m in sorted(agg.metas.items())]
-    em = emergence_table(agg)
-    page = ReportPage(title, subtitle, verdicts, [*html_tables(agg), *([em] if em.rows else []), *([pw] if pw.rows else [])], figs, anchors, prov)
-    (out / "report.html").write_text(render_html(page), encoding="utf-8")
-    return [*paths, out / "verdicts.json", out / "report.md", out / "report.html", *(plot_dir / f"{f.name}.png" for f in figs)]
+    current = None
+    for t in sections:
+        if t.section != current:
+            current = t.section
+            md += [f"## {current}", ""]
+        md += Table(t.title, t.header, t.rows, t.note, t.slug, t.level + 1, align=t.align, extra=t.extra).markdown()
+    if power.rows:
+        md += power.markdown()
+    md += [
+        "## Tables",
+        "",
+        "Per-task comparison tables across model sizes, the family tables above and provenance: [table.md](table.md) "
+        "(CSV: [table.csv](table.csv) per cell, `tables/*.csv` per family table).",
+        "",
+    ]
+    return "\n".join(md)

@@ -1,8 +1,9 @@
 """Self-contained HTML report (one file, images embedded as base64 PNG) from a jinja2 template.
 
-A small script marks `<body data-images-ok="k/n" data-verdict-rows="k/n">` once the page has
-loaded, so a headless browser test can check that every embedded image decoded and every verdict
-row was laid out.
+A small script marks `<body data-images-ok="k/n" data-verdict-rows="k/n" data-scroll-width="w/W">`
+once the page has loaded, so a headless browser test can check that every embedded image decoded,
+every verdict row was laid out and the page is no wider than the window (a 1,280 px laptop screen
+needs no horizontal scrolling: cells wrap, a table too wide to wrap scrolls inside its own box).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import base64
 from dataclasses import dataclass, field
 
 from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
 
 from harness.claims.verdicts import Verdict
-from harness.report.verdicts import anchor
+from harness.report.table import Table
+from harness.report.verdicts import DETAIL_FIELDS, anchor, effect, scope, verdict_field, why
 
 
 @dataclass
@@ -28,12 +31,7 @@ class Figure:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
-@dataclass
-class HtmlTable:
-    title: str
-    header: list[str]
-    rows: list[list[str]]
-    note: str = ""
+HtmlTable = Table  # the old name; one table type renders to Markdown, CSV and HTML
 
 
 @dataclass
@@ -41,19 +39,28 @@ class ReportPage:
     title: str
     subtitle: str
     verdicts: list[Verdict]
-    tables: list[HtmlTable] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)  # per-task comparison tables
     figures: list[Figure] = field(default_factory=list)
     anchors: list[str] = field(default_factory=list)
     provenance: list[str] = field(default_factory=list)
+    sections: list[Table] = field(default_factory=list)  # the family sections' tables, then resolution/power
+    models: list[str] = field(default_factory=list)  # every model the verdicts were tested on, listed once
 
 
-LABEL = {"supported": "supported", "refuted": "refuted", "inconclusive": "inconclusive", "not run": "not run", "no rule": "no rule yet"}
+LABEL = {
+    "supported": "supported",
+    "refuted": "refuted",
+    "inconclusive": "inconclusive",
+    "not run": "not run",
+    "no rule": "no rule yet",
+}
 
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ page.title }}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;line-height:1.45}
-table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.88em}th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}th{background:#f3f3f3}
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222;line-height:1.45}
+table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.82em;max-width:100%}th,td{border:1px solid #ccc;padding:.25em .4em;vertical-align:top;overflow-wrap:break-word}th{background:#f3f3f3}
+.wide{overflow-x:auto;max-width:100%}code{overflow-wrap:anywhere}#verdict-table td.status{white-space:nowrap}#verdict-table td:nth-child(1){min-width:12em}#verdict-table td:nth-child(3){min-width:14em}#verdict-table td:nth-child(4){min-width:8em}
 td.num{text-align:right;font-variant-numeric:tabular-nums}.supported{background:#e3f6e3}.refuted{background:#fbe3e3}.inconclusive{background:#fff7dd}.not-run,.no-rule{background:#eee}
 blockquote{border-left:4px solid #bbb;margin:.5em 0;padding:.2em .8em;background:#fafafa}.quote{font-size:1.05em}.claim{border-top:1px solid #ddd;padding-top:.6em;margin-top:1.2em}
 figure{display:inline-block;margin:.5em;vertical-align:top;max-width:48%}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.8em;color:#555}
@@ -65,13 +72,14 @@ small,.muted{color:#666}ul.ev li{font-size:.85em;font-family:ui-monospace,monosp
 <h2 id="verdicts">Verdicts</h2>
 <p id="verdict-counts">{% for s, label in badge.items() %}{% set n = page.verdicts|selectattr('status', 'equalto', s)|list|length %}{% if n %}<span class="{{ s|replace(' ', '-') }}">&nbsp;{{ n }} {{ label }}&nbsp;</span> {% endif %}{% endfor %}
 <br><small>Each verdict applies its pre-registered rule (configs/claims/rules*.yaml) to this run. "Inconclusive" says what the data could not decide and what would; "not run": the rule's tasks have no records here.</small></p>
-<table id="verdict-table">
-<thead><tr><th>claim</th><th>verdict</th><th>tested on</th><th>why / what would change it</th></tr></thead>
+{% if page.models %}<p id="verdict-models"><b>Models:</b> {{ page.models|join(', ') }}.</p>{% endif %}
+<div class="wide"><table id="verdict-table">
+<thead><tr><th>claim</th><th>verdict</th><th>headline effect [95% CI]</th><th>scope</th><th>why / what would change it</th></tr></thead>
 <tbody>
 {% for v in page.verdicts %}<tr class="verdict-row {{ v.status|replace(' ', '-') }}" data-claim="{{ v.rule_id }}" data-status="{{ v.status }}">
-<td><a href="#{{ anchor(v) }}">{{ v.rule_id }}</a> {{ v.title }}</td><td class="status"><b>{{ badge[v.status] }}</b></td>
-<td>{{ v.models|join(', ') if v.models else '—' }}</td><td>{{ v.reason or '' }}{% if v.change %}{% if v.reason %}<br>{% endif %}<small><b>Would change it:</b> {{ v.change }}</small>{% endif %}</td></tr>
-{% endfor %}</tbody></table>
+<td><a href="#{{ anchor(v) }}">{{ v.rule_id }}</a> {{ v.title }}</td><td class="status"><b>{{ badge[v.status] }}</b>{% if field(v, "post_hoc") %}<br><small>post hoc</small>{% endif %}</td>
+<td>{{ effect(v) }}</td><td><small>{{ scope(v, page.models) }}</small></td><td><small>{{ why(v) }}</small></td></tr>
+{% endfor %}</tbody></table></div>
 
 {% if page.figures %}<h2 id="plots">Plots</h2>
 {% for f in page.figures %}<figure><img src="{{ f.data_uri }}" alt="{{ f.title }}" data-name="{{ f.name }}"><figcaption>{{ f.caption }}</figcaption></figure>
@@ -81,10 +89,10 @@ small,.muted{color:#666}ul.ev li{font-size:.85em;font-family:ui-monospace,monosp
 
 <h2 id="tables">Comparison across model sizes</h2>
 <p class="muted">Cells: mean [95% CI]; 0/1 metrics in % with Wilson intervals, continuous metrics with percentile-bootstrap intervals; models sorted by parameter count.</p>
-{% for t in page.tables %}<h3>{{ t.title }}</h3>{% if t.note %}<p class="muted">{{ t.note }}</p>{% endif %}
-<table><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
-{% for r in t.rows %}<tr>{% for c in r %}<td{% if not loop.first %} class="num"{% endif %}>{{ c }}</td>{% endfor %}</tr>{% endfor %}
-</tbody></table>{% endfor %}
+{% for t in page.tables %}<h3>{{ t.title }}</h3>{{ table(t) }}{% endfor %}
+{% set ns = namespace(current=none) %}
+{% for t in page.sections %}{% if t.section != ns.current %}{% set ns.current = t.section %}{% if t.section %}<h2 id="section-{{ t.slug }}">{{ t.section }}</h2>{% endif %}{% endif %}
+{% if t.section %}<h3 id="table-{{ t.slug }}">{{ t.title }}</h3>{% else %}<h2 id="table-{{ t.slug }}">{{ t.title }}</h2>{% endif %}{% if t.note %}<p class="muted">{{ t.note }}</p>{% endif %}{{ table(t) }}{% endfor %}
 
 <h2 id="claims">Claims, rules and the numbers behind each verdict</h2>
 {% for v in page.verdicts %}<section class="claim" id="{{ anchor(v) }}">
@@ -92,6 +100,7 @@ small,.muted{color:#666}ul.ev li{font-size:.85em;font-family:ui-monospace,monosp
 {% if v.quote %}<blockquote><div class="quote" lang="zh">{{ v.quote }}</div><div>{{ v.en }}</div></blockquote>
 <p><small>{{ v.speaker }} — <code>{{ v.source }}</code></small></p>{% endif %}
 {% if v.p_value is not none %}<p>p = {{ '%.3g'|format(v.p_value) }}{% if v.q_value is not none %}, Benjamini–Hochberg q = {{ '%.3g'|format(v.q_value) }}{% endif %}</p>{% endif %}
+{% for name, title in detail_fields %}{% if field(v, name) %}<p><b>{{ title }}:</b> {{ field(v, name) }}</p>{% endif %}{% endfor %}
 {% if v.statement %}<p><b>Pre-registered rule</b> ({{ v.kind }}): {{ v.statement }}</p>{% endif %}
 {% if v.reason %}<p><b>Why:</b> {{ v.reason }}</p>{% endif %}
 {% if v.change %}<p><b>What would change it:</b> {{ v.change }}</p>{% endif %}
@@ -108,12 +117,33 @@ window.addEventListener("load", function () {
   var rows = Array.prototype.slice.call(document.querySelectorAll("#verdict-table tr.verdict-row"));
   var shown = rows.filter(function (r) { return r.getBoundingClientRect().height > 0; }).length;
   document.body.setAttribute("data-verdict-rows", shown + "/" + rows.length);
+  document.body.setAttribute("data-scroll-width", document.documentElement.scrollWidth + "/" + window.innerWidth);
 });
 </script>
 </body></html>
 """
 
 
+TABLE = """<div class="wide"><table data-table="{{ t.slug }}"><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
+{% for r in t.rows %}<tr>{% for c in r %}<td{% if t.right(loop.index0) %} class="num"{% endif %}>{{ c }}</td>{% endfor %}</tr>{% endfor %}
+</tbody></table></div>"""
+
+
 def render_html(page: ReportPage) -> str:
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-    return env.from_string(TEMPLATE).render(page=page, badge=LABEL, anchor=anchor)
+    table = env.from_string(TABLE)
+
+    def render_table(t: Table) -> Markup:
+        return Markup(table.render(t=t))
+
+    return env.from_string(TEMPLATE).render(
+        page=page,
+        badge=LABEL,
+        anchor=anchor,
+        effect=effect,
+        scope=scope,
+        field=verdict_field,
+        detail_fields=DETAIL_FIELDS,
+        why=why,
+        table=render_table,
+    )

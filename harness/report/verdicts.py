@@ -1,10 +1,38 @@
-"""Verdicts as Markdown: a summary table linked to each claim's section (quote, rule, numbers)."""
+"""Verdicts as Markdown: one compact row per verdict (headline effect with its interval, scope,
+why), the models listed once above the table, each row linked to the claim's section (quote, rule,
+numbers).
+
+The decision layer's newer fields (`effect`, `scope`, `primary_test`, `equivalence`,
+`evidence_group`, `post_hoc`, `decidability`) are read with `getattr`, so verdicts without them
+still render: the effect then falls back to the first evidence line and the scope to counts.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.claims.verdicts import Verdict
 
-BADGE = {"supported": "✅ supported", "refuted": "❌ refuted", "inconclusive": "❔ inconclusive", "undecidable": "⊘ undecidable here", "not run": "⏸ not run", "no rule": "⚠ no rule"}
+BADGE = {
+    "supported": "✅ supported",
+    "refuted": "❌ refuted",
+    "inconclusive": "❔ inconclusive",
+    "undecidable": "⊘ undecidable here",
+    "not run": "⏸ not run",
+    "no rule": "⚠ no rule",
+}
+
+
+# The decision layer's per-verdict facts shown in each claim's section, when the verdict has them.
+DETAIL_FIELDS = [
+    ("effect", "Headline effect"),
+    ("scope", "Scope"),
+    ("primary_test", "Primary test"),
+    ("equivalence", "Equivalence"),
+    ("decidability", "Decidable on this ladder"),
+    ("n_cells", "Items"),
+    ("evidence_group", "Evidence group"),
+]
 
 
 def anchor(v: Verdict) -> str:
@@ -16,12 +44,76 @@ def _short(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def verdict_table(verdicts: list[Verdict]) -> list[str]:
-    lines = ["| claim | verdict | tested on | why / what would change it |", "|---|---|---|---|"]
+def verdict_field(v: Verdict, name: str, default: Any = None) -> Any:
+    """A verdict field that older `Verdict`s may not have yet."""
+    value = getattr(v, name, default)
+    return default if value in (None, "") else value
+
+
+def all_models(verdicts: list[Verdict]) -> list[str]:
+    """Every model any verdict was tested on, in first-seen order (the verdicts list them by size)."""
+    seen: dict[str, None] = {}
     for v in verdicts:
-        why = "; ".join(x for x in (v.reason, f"would change it: {v.change}" if v.change else "") if x)
-        models = ", ".join(v.models) if v.models else "—"
-        lines.append(f"| [{v.rule_id}](#{anchor(v)}) {_short(v.title, 60)} | {BADGE.get(v.status, v.status)} | {models} | {_short(why, 240)} |")
+        for m in v.models:
+            seen.setdefault(m, None)
+    return list(seen)
+
+
+def effect(v: Verdict) -> str:
+    """The headline effect with its interval: the verdict's own `effect`, else its first number."""
+    own = verdict_field(v, "effect")
+    if own:
+        return str(own)
+    if not v.evidence:
+        return "—"
+    p = f" (p = {v.p_value:.3g})" if v.p_value is not None else ""
+    return _short(v.evidence[0], 110) + p
+
+
+def scope(v: Verdict, models: list[str]) -> str:
+    """What the verdict covers: the verdict's own `scope`, else which of the listed models, the tasks and N."""
+    own = verdict_field(v, "scope")
+    if own:
+        return str(own)
+    if not v.models:
+        return "—"
+    if set(v.models) == set(models):
+        who = f"all {len(models)} models"
+    else:
+        missing = [m.split(" (")[0] for m in models if m not in v.models]
+        who = (
+            f"{len(v.models)} of {len(models)} models (not {', '.join(missing)})"
+            if missing
+            else f"{len(v.models)} models"
+        )
+    return f"{who}; {len(v.tasks)} task{'s' if len(v.tasks) != 1 else ''}; N ≥ {v.n_min}"
+
+
+def why(v: Verdict) -> str:
+    return "; ".join(x for x in (v.reason, f"would change it: {v.change}" if v.change else "") if x)
+
+
+def label(v: Verdict) -> str:
+    return BADGE.get(v.status, v.status) + (" (post hoc)" if verdict_field(v, "post_hoc", False) else "")
+
+
+def verdict_table(verdicts: list[Verdict]) -> list[str]:
+    models = all_models(verdicts)
+    lines = [
+        f"Models: {', '.join(models)}." if models else "",
+        "",
+        "| claim | verdict | headline effect [95% CI] | scope | why / what would change it |",
+        "|---|---|---|---|---|",
+    ]
+    for v in verdicts:
+        cells = [
+            f"[{v.rule_id}](#{anchor(v)}) {_short(v.title, 60)}",
+            label(v),
+            effect(v),
+            scope(v, models),
+            _short(why(v), 160),
+        ]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return lines
 
 
@@ -29,7 +121,18 @@ def verdict_details(v: Verdict) -> list[str]:
     out = [f'<a id="{anchor(v)}"></a>', f"### {v.rule_id} · {v.title}", ""]
     if v.quote:
         out += [f"> {v.quote}", ">", f"> {v.en}", "", f"*{v.speaker}* — `{v.source}`", ""]
-    out += [f"**Verdict: {BADGE.get(v.status, v.status)}**" + (f" (p = {v.p_value:.3g}" + (f", BH q = {v.q_value:.3g})" if v.q_value is not None else ")") if v.p_value is not None else ""), ""]
+    out += [
+        f"**Verdict: {label(v)}**"
+        + (
+            f" (p = {v.p_value:.3g}" + (f", BH q = {v.q_value:.3g})" if v.q_value is not None else ")")
+            if v.p_value is not None
+            else ""
+        ),
+        "",
+    ]
+    for name, title in DETAIL_FIELDS:
+        if verdict_field(v, name):
+            out += [f"**{title}:** {verdict_field(v, name)}", ""]
     if v.statement:
         out += [f"**Pre-registered rule** ({v.kind}): {v.statement}", ""]
     if v.reason:
@@ -46,8 +149,15 @@ def verdict_details(v: Verdict) -> list[str]:
 def render_verdicts_markdown(verdicts: list[Verdict]) -> str:
     counts = {s: sum(v.status == s for v in verdicts) for s in BADGE}
     head = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    out = ["## Verdicts", "", f"{len(verdicts)} rules: {head}. Each verdict applies its pre-registered rule (configs/claims/rules*.yaml) to this run; "
-           "'inconclusive' says what the data could not decide and what would.", "", *verdict_table(verdicts), ""]
+    out = [
+        "## Verdicts",
+        "",
+        f"{len(verdicts)} rules: {head}. Each verdict applies its pre-registered rule (configs/claims/rules*.yaml) to this run; "
+        "'inconclusive' says what the data could not decide and what would.",
+        "",
+        *verdict_table(verdicts),
+        "",
+    ]
     for v in verdicts:
         out += verdict_details(v)
     return "\n".join(out)

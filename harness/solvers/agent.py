@@ -13,7 +13,7 @@ With `tools: []` the same framing asks the question directly (the no-tool arm); 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -136,8 +136,3 @@ def agent(task: TaskSpec, items: list[Item], prompts: list[RenderedPrompt], back
                 still.append(i)
         active = still
     return [o if o is not None else SolverOutput(text=last_text[k], trajectory=trajs[k], error="no output") for k, o in enumerate(outputs)]
-
-
-def trajectory_calls(trajectory: list[dict[str, Any]] | None) -> list[Call]:
-    """The executed calls of a recorded trajectory, in order (for replay and scoring)."""
-    return [Call(t["name"], t["arguments"]) for t in trajectory or [] if t.get("role") == "tool" and t.get("name") is not None]

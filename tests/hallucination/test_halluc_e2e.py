@@ -1,15 +1,16 @@
-"""End to end: hallucination tasks -> runner -> records -> scripts/halluc_tables.py, with a scripted
-fake model (known behaviour) and with the real SmolLM2-135M on a handful of items."""
+"""End to end: hallucination tasks -> runner -> records -> `harness report` (the hallucination
+section of report.md), with a scripted fake model (known behaviour) and with the real SmolLM2-135M
+on a handful of items."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
 
 from harness.backends.fake import FakeBackend
+from harness.cli import main
 from harness.config.task import load_tasks, select_tasks
 from harness.runner import Runner
 from harness.store import ResultStore
@@ -30,11 +31,9 @@ def _scripted(prompt: str) -> str:
     return " Paris\n\n"
 
 
-def _tables(repo: Path):  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("halluc_tables", repo / "scripts" / "halluc_tables.py")
-    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
+def _report(run: Path) -> str:
+    assert main(["report", str(run)]) == 0
+    return (run / "report" / "report.md").read_text(encoding="utf-8")
 
 
 def test_fake_model_through_runner_and_tables(repo: Path, registry, tmp_path: Path) -> None:
@@ -52,10 +51,11 @@ def test_fake_model_through_runner_and_tables(repo: Path, registry, tmp_path: Pa
     film = store.read("smollm2-135m", "halluc_filmography")
     hanks = [r for r in film if r.meta["actor"] == "tom_hanks"]
     assert hanks and all(r.scores["film_in_filmography"] == 2.0 and r.scores["film_not_in_filmography"] == 1.0 for r in hanks)
-    md = _tables(repo).render(str(tmp_path))
-    assert re.search(r"\| smollm2-135m \(135M\) \| bare \| 100% \[", md)  # fictional hallucination under the bare prompt
-    assert re.search(r"\| smollm2-135m \(135M\) \| idk \| halluc_rate \| 8 \| 100% \| 0% \| -100 \|", md)  # paired McNemar row
-    assert "Calibration" in md and "switch score" in md and "| 100% [76, 100] (n=12) | 0.00 |" in md  # fabricates when factual, complies when imaginative
+    md = _report(tmp_path)
+    assert "## Hallucination" in md and "### Hallucination rates per model and condition" in md
+    assert re.search(r"\| fake \(135M\) \| bare \| 100\.0% \[", md)  # fictional hallucination under the bare prompt
+    assert re.search(r"\| fake \(135M\) \| idk \| halluc_rate \| 8 \| 100% \| 0% \| -100 \|", md)  # paired McNemar row
+    assert "calibration on answerable controls" in md and "switch score" in md and "| 100.0% [75.8, 100.0] (n=12) | 0.00 |" in md  # fabricates when factual, complies when imaginative
 
 
 @pytest.mark.real_model
@@ -70,4 +70,4 @@ def test_real_smollm2_end_to_end(repo: Path, registry, smollm2_factory, tmp_path
         flags = [v for k, v in r.scores.items() if k.startswith("cls_")]
         assert sum(flags) == 1.0 and r.scores["correct"] in (0.0, 1.0)
         assert r.scores["gold_token_prob"] is not None and 0.0 < r.scores["gold_token_prob"] <= 1.0
-    assert "smollm2-135m" in _tables(repo).render(str(tmp_path))
+    assert "SmolLM2" in _report(tmp_path).split("## Hallucination", 1)[1]

@@ -1,15 +1,15 @@
-"""End to end: tasks -> runner -> records -> scripts/reasoning_tables.py, with a scripted fake model
-(known answers) and with the real SmolLM2-135M on a handful of items."""
+"""End to end: tasks -> runner -> records -> `harness report` (the reasoning section of report.md),
+with a scripted fake model (known answers) and with the real SmolLM2-135M on a handful of items."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
 
 from harness.backends.fake import FakeBackend
+from harness.cli import main
 from harness.config.task import load_tasks, select_tasks
 from harness.runner import Runner
 from harness.store import ResultStore
@@ -32,11 +32,9 @@ def _scripted(prompt: str) -> str:
     return " foo\n"
 
 
-def _load_tables_script(repo: Path):  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("reasoning_tables", repo / "scripts" / "reasoning_tables.py")
-    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
+def _report(run: Path) -> str:
+    assert main(["report", str(run)]) == 0
+    return (run / "report" / "report.md").read_text(encoding="utf-8").split("## Reasoning and in-context learning", 1)[1]
 
 
 def test_fake_model_through_runner_and_tables(repo: Path, registry, tmp_path: Path) -> None:
@@ -52,7 +50,7 @@ def test_fake_model_through_runner_and_tables(repo: Path, registry, tmp_path: Pa
     pool = store.read("smollm2-135m", "pool_en")
     base = [r for r in pool if r.meta["variant"] == "base"]
     assert base and all(r.scores["sig_rates_added"] == 1.0 for r in base)
-    md = _load_tables_script(repo).render(str(tmp_path))
+    md = _report(tmp_path)
     assert "S(L)" in md and "| smollm2-135m |" not in md  # rows are labelled by model id
     assert re.search(r"\| fake \| copy \| 8 \| 12 \| .* \| 100\.0% \[", md)
     assert "CoT − direct" in md and "| fake | word problems | all | 12 |" in md
@@ -72,5 +70,5 @@ def test_real_smollm2_end_to_end(repo: Path, registry, smollm2_factory, tmp_path
     for name in ("cot_coin_direct", "pool_abstract", "icl_labels_k2"):
         recs = store.read("smollm2-135m", name)
         assert len(recs) == 2 and all(r.scores.get("exact_match") in (0.0, 1.0) for r in recs)
-    md = _load_tables_script(repo).render(str(tmp_path))
+    md = _report(tmp_path)
     assert "SmolLM2" in md or "smollm2" in md.lower()

@@ -48,7 +48,10 @@ def test_html_verdict_table_links_to_quotes_and_shows_anchors(reported: Path) ->
 
 
 def test_report_on_a_partial_run_with_an_unknown_task(tmp_path: Path) -> None:
-    models = [SynthModel("only", 5 * 10**8, "x", 0.6), SynthModel("perfect", 10**9, "x", 1.0)]  # n/n: interval ends at the mean
+    models = [
+        SynthModel("only", 5 * 10**8, "x", 0.6),
+        SynthModel("perfect", 10**9, "x", 1.0),
+    ]  # n/n: interval ends at the mean
     run = write_synthetic_run(tmp_path, models, {"addition_2digit": 2, "mystery_task": 2}, n=50)
     assert main(["report", str(run)]) == 0
     verdicts = {v["rule_id"]: v["status"] for v in json.loads((run / "report" / "verdicts.json").read_text())}
@@ -79,6 +82,10 @@ def test_combined_report_over_two_run_folders(tmp_path: Path, capsys: pytest.Cap
     assert main(["report", str(a), str(b), "--out", str(tmp_path / "combined")]) == 0
     verdicts = {v["rule_id"]: v for v in json.loads((tmp_path / "combined" / "verdicts.json").read_text())}
     assert verdicts["001-28"]["status"] == "supported"
+    md = (tmp_path / "combined" / "report.md").read_text()
+    assert md.count("## Arithmetic and emergence") == 1  # the family section, once, over both folders
+    emergence = (tmp_path / "combined" / "tables" / "emergence.csv").read_text()
+    assert "addition_3digit," in emergence and "addition_3digit_0shot," in emergence
     assert main(["report", str(a)]) == 0  # one folder alone: the pair is not there
     alone = {v["rule_id"]: v for v in json.loads((a / "report" / "verdicts.json").read_text())}
     assert alone["001-28"]["status"] == "inconclusive" and "no model ran both conditions" in alone["001-28"]["reason"]

@@ -10,7 +10,7 @@ from typing import Literal
 from scipy.stats import spearmanr
 
 from harness.claims.data import RuleData, fmt_params
-from harness.report.aggregate import ModelInfo
+from harness.analysis.aggregate import ModelInfo
 from harness.stats.intervals import Estimate
 from harness.claims.kinds import KindParams, Outcome, register_kind
 from harness.stats.scaling import fit_linear

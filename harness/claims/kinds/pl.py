@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from harness.claims.data import RuleData, fmt_params
 from harness.claims.kinds import KindParams, Outcome, register_kind
-from harness.stats.emergence import emergence_cell
 import math
 
 from harness.stats.intervals import wilson_ci

@@ -25,15 +25,14 @@ Defaults describe one H100 80 GB (989 TFLOP/s bf16 dense, 3.35 TB/s); pass --gpu
 
 Sharding: the (model, task) runs are split over N shards by longest-processing-time-first on the
 estimates, keeping a model's tasks together unless --split-tasks (fewer engine loads). Each shard is
-an ordinary `harness` run into its own output folder; the store is one JSONL per (model, task), so
-merging is copying folders (--merge refuses two different files for the same (model, task)).
+an ordinary `harness` run into its own output folder; --merge reads each shard through the results
+store and writes one store (refusing unfinished runs and two different results for one (model, task)).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,19 +183,46 @@ def shard(ests: list[ModelEstimate], k: int, n: int, split_tasks: bool) -> dict[
 
 
 def merge(dest: Path, sources: list[Path]) -> None:
-    """Copy the shards' records into one store; the same (model, task) in two shards must be identical."""
-    import filecmp
+    """Join the shards' runs into one store, through the store's own reading and writing.
 
+    Each (model, task) of a shard is read with `ResultStore.read` (plain or archived `.jsonl.gz`) and
+    appended to DEST with its `RunMeta`, so DEST is an ordinary run folder whatever layout a shard
+    used. A (model, task) already in DEST (or in an earlier shard) must hold the same records, else
+    the merge stops with a conflict; an unfinished run (n_done < n_items) is refused: rerun its shard
+    (it resumes) before merging. Merging the same shard twice changes nothing.
+    """
+    from harness.store import ResultStore
+
+    out = ResultStore(dest)
+    plan: list[tuple[ResultStore, Any, str, str]] = []
     for src in sources:
-        for f in sorted((src / "records").glob("*/*")):
-            if not f.is_file():
-                continue
-            target = dest / "records" / f.parent.name / f.name
-            if target.exists() and not filecmp.cmp(f, target, shallow=False) and not f.name.endswith(".meta.json"):
-                raise SystemExit(f"merge conflict: {f} differs from {target} (the same model/task ran in two shards)")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(f, target)
-    print(f"merged {len(sources)} shard(s) into {dest}; now: harness report {dest}")
+        if not (src / "records").is_dir():
+            raise SystemExit(f"merge: {src} has no records/ folder (not a harness run folder)")
+        store = ResultStore(src)
+        metas = {(m.model, m.task): m for m in store.metas()}
+        for model, task in store.record_files():
+            meta = metas.get((model, task))
+            if meta is None or meta.n_done < meta.n_items:
+                done = "no run metadata" if meta is None else f"{meta.n_done}/{meta.n_items} items"
+                raise SystemExit(f"merge: {src}: {model}/{task} is unfinished ({done}); rerun that shard to resume it, then merge")
+            plan.append((store, meta, model, task))
+    # check every conflict before writing anything, so a refused merge leaves DEST as it was
+    chosen: dict[tuple[str, str], tuple[ResultStore, Any, str]] = {}
+    for store, meta, model, task in plan:
+        recs = [r.model_dump_json() for r in store.read(model, task)]
+        have = chosen.get((model, task))
+        theirs = [r.model_dump_json() for r in (have[0].read(model, task) if have else out.read(model, task))]
+        if theirs and theirs != recs:
+            other = have[0].root if have else dest
+            raise SystemExit(f"merge conflict: {model}/{task} in {store.root} differs from {other} (the same model/task ran twice with different results)")
+        if not theirs:
+            chosen[(model, task)] = (store, meta, "new")
+    for (model, task), (store, meta, _) in sorted(chosen.items()):
+        out.records_path(model, task).parent.mkdir(parents=True, exist_ok=True)
+        out.append(model, task, store.read(model, task))
+        out.write_meta(meta)
+    print(f"merged {len(sources)} shard(s) into {dest}: {len(chosen)} new (model, task) run(s), "
+          f"{len(plan) - len(chosen)} already there; now: harness report {dest}")
 
 
 def main(argv: list[str] | None = None) -> int:

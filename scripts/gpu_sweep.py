@@ -277,7 +277,8 @@ ASSUMPTIONS = """# assumptions (rules of thumb, no model config read; see the do
 #   GPUs = smallest power of two holding weights x 1.1 + 2 GB/GPU + one sequence's KV at the utilisation;
 #   time = prefill FLOPs (2 x params x tokens, x2 for teacher forcing) / (peak x MFU) + decode steps x
 #   max(weights / (HBM x bw eff), batch FLOPs / (peak x MFU)), split over the GPUs; + weights / 2 GB/s + 60 s load per model.
-#   Not modelled: communication between GPUs, preemption, tokenizer/CPU time, download time."""
+#   Not modelled: communication between GPUs, preemption, tokenizer/CPU time, download time; data_parallel_size
+#   (each replica is one engine as estimated: N replicas need N x the GPUs and take ~1/N of the run time)."""
 
 
 def _hms(s: float) -> str:

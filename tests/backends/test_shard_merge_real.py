@@ -59,7 +59,9 @@ def test_two_shards_merge_into_the_unsharded_report(smollm2_path: Path, tmp_path
     assert shard_runs[0] | shard_runs[1] == {f"{t}.jsonl" for t in TASKS}
 
     merged = tmp_path / "merged"
-    assert _gpu_sweep("--merge", str(merged), str(tmp_path / "shard0"), str(tmp_path / "shard1")).wait(timeout=300) == 0
+    p = _gpu_sweep("--merge", str(merged), str(tmp_path / "shard0"), str(tmp_path / "shard1"))
+    out, _ = p.communicate(timeout=300)
+    assert p.returncode == 0 and "2 shard(s)" in out, out
     full, mrg = _files(tmp_path / "full" / "records"), _files(merged / "records")
     assert {k for k in full if k.endswith(".jsonl")} == {k for k in mrg if k.endswith(".jsonl")}
     for k in full:

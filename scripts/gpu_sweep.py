@@ -25,15 +25,15 @@ Defaults describe one H100 80 GB (989 TFLOP/s bf16 dense, 3.35 TB/s); pass --gpu
 
 Sharding: the (model, task) runs are split over N shards by longest-processing-time-first on the
 estimates, keeping a model's tasks together unless --split-tasks (fewer engine loads). Each shard is
-an ordinary `harness` run into its own output folder; the store is one JSONL per (model, task), so
-merging is copying folders (--merge refuses two different files for the same (model, task)).
+an ordinary `harness` run into its own output folder; --merge reads each shard through the results
+store and writes one store (refusing unfinished runs and two different results for one (model, task)).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import shutil
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,8 +99,19 @@ def kv_bytes_per_token(params: float, bytes_per: float) -> float:
     return 2 * n_layers * d_model * bytes_per
 
 
+_SHAPES: dict[tuple[str, str, int | None, int | None, bool], tuple[int, float, int, bool]] = {}
+
+
 def task_shape(task: Any, limit: int | None, seed: int | None, instruct: bool) -> tuple[int, float, int, bool]:
-    """(n items, mean prompt tokens, output tokens, needs teacher forcing) from a few rendered prompts."""
+    """(n items, mean prompt tokens, output tokens, needs teacher forcing) from a few rendered prompts
+    (computed once per task and prompt style: it depends on the model only through `instruct`)."""
+    key = (task.name, task.hash, limit, seed, instruct)
+    if key not in _SHAPES:
+        _SHAPES[key] = _task_shape(task, limit, seed, instruct)
+    return _SHAPES[key]
+
+
+def _task_shape(task: Any, limit: int | None, seed: int | None, instruct: bool) -> tuple[int, float, int, bool]:
     from harness.metrics import METRICS, load_all
     from harness.runner import build_items, render_all
 
@@ -141,6 +152,133 @@ def estimate_model(name: str, spec: Any, tasks: list[Any], options: dict[str, An
         runs.append(RunEstimate(name, name_t, n, p_tok, o_tok, tf, conc * per_seq / 1e9, (t_prefill + steps * step_s) / used))
     load = weights / (hw.disk_gbps * 1e9) + hw.engine_start_s
     return ModelEstimate(name, spec.params, bytes_per, weights / 1e9, kv_tok / 1e6, gpus, configured, load, runs)
+
+
+# ------------------------------------------------------------------ offline checks of the plan
+_SIZE = re.compile(r"(?<![0-9.])([0-9]+(?:\.[0-9]+)?)([mb])(?![a-z])")
+_INSTRUCT_WORDS = ("instruct", "sft", "dpo", "chat")
+
+
+def _backend_keys(kind: str) -> set[str]:
+    """Option names the sweep's backend kind accepts (anything else would be silently ignored)."""
+    import inspect
+
+    from harness.config.sweep import BackendSpec
+
+    keys = set(BackendSpec.model_fields) - {"kind"}
+    if kind == "vllm":
+        from harness.backends.vllm import ENGINE_KEYS, VLLMBackend
+
+        keys |= set(ENGINE_KEYS) | {"data_parallel_size", "ray_address", "ray_cpu_only"}
+        keys |= {n for n, p in inspect.signature(VLLMBackend.__init__).parameters.items() if p.kind is p.KEYWORD_ONLY}
+    elif kind == "hf":
+        from harness.backends.hf import HFBackend
+
+        keys |= {n for n, p in inspect.signature(HFBackend.__init__).parameters.items() if p.kind is p.KEYWORD_ONLY}
+    else:
+        return set()  # openai/fake: not checked here
+    return keys - {"model_id", "weights_hash", "gguf_file"}
+
+
+def check_plan(sweep: Any, registry: Any, models: list[str], ests: list["ModelEstimate"]) -> tuple[list[str], list[str]]:
+    """Every check that needs no network: registry entries (source, hub id vs name, size in the name
+    vs `params`, instruct flag vs name, tags, licence, training tokens, notes marking unverified
+    values) and backend options (known keys, dtype, tensor/pipeline/data parallel sizes vs the GPUs
+    the estimate needs, memory utilisation, max_model_len vs the longest prompt). (errors, warnings)."""
+    errors: list[str] = []
+    warns: list[str] = []
+    kind = sweep.backend.kind
+    known = _backend_keys(kind)
+    for m in sorted(set(sweep.per_model_backend) - set(sweep.models)):
+        warns.append(f"{m}: per_model_backend names a model that is not in the sweep")
+    by_name = {e.model: e for e in ests}
+    for name in models:
+        try:
+            spec = registry.get(name)
+        except KeyError as exc:
+            errors.append(f"{name}: {exc.args[0]}")
+            continue
+        src = spec.source
+        if src.kind != "hub":
+            warns.append(f"{name}: source {src.kind!r}, not a hub id (fine on a box that holds the files)")
+        else:
+            if not re.fullmatch(r"[\w.-]+/[\w.-]+", src.id):
+                errors.append(f"{name}: hub id {src.id!r} is not of the form org/name")
+            if not src.revision:
+                warns.append(f"{name}: hub revision not pinned (the weights' hash is recorded at run time)")
+        sizes = _SIZE.findall(name.lower())
+        if sizes:
+            num, unit = sizes[-1]
+            claimed = float(num) * (1e6 if unit == "m" else 1e9)
+            if not 0.6 <= spec.params / claimed <= 1.6:
+                errors.append(f"{name}: params {spec.params:.3g} does not match the size in its name ({num}{unit.upper()})")
+            if src.kind == "hub" and f"{num}{unit}" not in src.id.lower():
+                errors.append(f"{name}: hub id {src.id!r} does not contain the size {num}{unit.upper()} of its name")
+        said = " ".join([name, spec.display_name, src.id if src.kind == "hub" else ""]).lower()
+        looks_instruct = any(w in said for w in _INSTRUCT_WORDS)
+        if looks_instruct != spec.instruct:
+            errors.append(f"{name}: instruct={spec.instruct} but its name/display name/id says {'instruct' if looks_instruct else 'base'} (picks the prompt format)")
+        if kind == "vllm" and "gpu-ladder" not in spec.tags:
+            warns.append(f"{name}: not tagged gpu-ladder")
+        if spec.license in ("", "unknown"):
+            warns.append(f"{name}: licence unknown")
+        if spec.training_tokens is None:
+            warns.append(f"{name}: training_tokens missing (token-count claims cannot use it)")
+        if re.search(r"unverified|as remembered", spec.notes):
+            warns.append(f"{name}: registry values unverified offline ({spec.notes})")
+        opts = {**sweep.backend.options(), **sweep.per_model_backend.get(name, {})}
+        if known:
+            for k in sorted(set(opts) - known):
+                errors.append(f"{name}: backend option {k!r} is not one the {kind} backend reads (it would be ignored)")
+        if str(opts.get("dtype", "auto")) not in DTYPE_BYTES:
+            errors.append(f"{name}: dtype {opts.get('dtype')!r} not one of {', '.join(DTYPE_BYTES)}")
+        for k in ("tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size"):
+            v = opts.get(k)
+            if v is not None and (not isinstance(v, int) or v < 1):
+                errors.append(f"{name}: {k} must be a positive integer, not {v!r}")
+        tp = opts.get("tensor_parallel_size")
+        if isinstance(tp, int) and tp > 0 and (tp & (tp - 1) or tp > 8):
+            errors.append(f"{name}: tensor_parallel_size {tp} should be a power of two <= 8 (attention heads split evenly on one node; use pipeline_parallel_size across nodes)")
+        gmu = opts.get("gpu_memory_utilization")
+        if gmu is not None and not (isinstance(gmu, (int, float)) and 0 < gmu <= 1):
+            errors.append(f"{name}: gpu_memory_utilization {gmu!r} must be in (0, 1]")
+        e = by_name.get(name)
+        if e is not None and kind == "vllm":
+            if e.gpus_configured < e.gpus:
+                errors.append(f"{name}: needs ~{e.gpus} GPUs for weights + one sequence but tensor x pipeline parallel = {e.gpus_configured}")
+            mml = opts.get("max_model_len")
+            longest = max((r.prompt_tokens + r.output_tokens for r in e.runs), default=0)
+            if isinstance(mml, int) and longest > mml:
+                errors.append(f"{name}: max_model_len {mml} < the longest run's ~{longest:.0f} tokens")
+    return errors, warns
+
+
+def print_checks(errors: list[str], warns: list[str], n_models: int, verbose: bool) -> None:
+    print(f"# offline checks of {n_models} registry entries and their backend options: {len(errors)} error(s), {len(warns)} warning(s)")
+    for e in errors:
+        print(f"ERROR {e}")
+    shown = warns if verbose else warns[:0]
+    for w in shown:
+        print(f"WARN  {w}")
+    if warns and not verbose:
+        kinds: dict[str, int] = {}
+        for w in warns:
+            k = w.split(": ", 1)[1].split(" (")[0]
+            k = "registry values unverified offline" if k.startswith("registry values unverified") else k
+            kinds[k] = kinds.get(k, 0) + 1
+        for k, n in sorted(kinds.items(), key=lambda x: -x[1]):
+            print(f"WARN  {n} x {k}")
+        print("# (--verbose lists every warning)")
+
+
+ASSUMPTIONS = """# assumptions (rules of thumb, no model config read; see the docstring of scripts/gpu_sweep.py):
+#   weights = params x bytes(dtype); KV/token <= 2 x n_layers x d_model x bytes with d_model=(params/0.12)^(1/3),
+#   n_layers=d_model/100 (multi-head attention: an upper bound, GQA models need 3-8x less); prompt tokens = chars/3;
+#   GPUs = smallest power of two holding weights x 1.1 + 2 GB/GPU + one sequence's KV at the utilisation;
+#   time = prefill FLOPs (2 x params x tokens, x2 for teacher forcing) / (peak x MFU) + decode steps x
+#   max(weights / (HBM x bw eff), batch FLOPs / (peak x MFU)), split over the GPUs; + weights / 2 GB/s + 60 s load per model.
+#   Not modelled: communication between GPUs, preemption, tokenizer/CPU time, download time; data_parallel_size
+#   (each replica is one engine as estimated: N replicas need N x the GPUs and take ~1/N of the run time)."""
 
 
 def _hms(s: float) -> str:
@@ -184,19 +322,46 @@ def shard(ests: list[ModelEstimate], k: int, n: int, split_tasks: bool) -> dict[
 
 
 def merge(dest: Path, sources: list[Path]) -> None:
-    """Copy the shards' records into one store; the same (model, task) in two shards must be identical."""
-    import filecmp
+    """Join the shards' runs into one store, through the store's own reading and writing.
 
+    Each (model, task) of a shard is read with `ResultStore.read` (plain or archived `.jsonl.gz`) and
+    appended to DEST with its `RunMeta`, so DEST is an ordinary run folder whatever layout a shard
+    used. A (model, task) already in DEST (or in an earlier shard) must hold the same records, else
+    the merge stops with a conflict; an unfinished run (n_done < n_items) is refused: rerun its shard
+    (it resumes) before merging. Merging the same shard twice changes nothing.
+    """
+    from harness.store import ResultStore
+
+    out = ResultStore(dest)
+    plan: list[tuple[ResultStore, Any, str, str]] = []
     for src in sources:
-        for f in sorted((src / "records").glob("*/*")):
-            if not f.is_file():
-                continue
-            target = dest / "records" / f.parent.name / f.name
-            if target.exists() and not filecmp.cmp(f, target, shallow=False) and not f.name.endswith(".meta.json"):
-                raise SystemExit(f"merge conflict: {f} differs from {target} (the same model/task ran in two shards)")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(f, target)
-    print(f"merged {len(sources)} shard(s) into {dest}; now: harness report {dest}")
+        if not (src / "records").is_dir():
+            raise SystemExit(f"merge: {src} has no records/ folder (not a harness run folder)")
+        store = ResultStore(src)
+        metas = {(m.model, m.task): m for m in store.metas()}
+        for model, task in store.record_files():
+            meta = metas.get((model, task))
+            if meta is None or meta.n_done < meta.n_items:
+                done = "no run metadata" if meta is None else f"{meta.n_done}/{meta.n_items} items"
+                raise SystemExit(f"merge: {src}: {model}/{task} is unfinished ({done}); rerun that shard to resume it, then merge")
+            plan.append((store, meta, model, task))
+    # check every conflict before writing anything, so a refused merge leaves DEST as it was
+    chosen: dict[tuple[str, str], tuple[ResultStore, Any, str]] = {}
+    for store, meta, model, task in plan:
+        recs = [r.model_dump_json() for r in store.read(model, task)]
+        have = chosen.get((model, task))
+        theirs = [r.model_dump_json() for r in (have[0].read(model, task) if have else out.read(model, task))]
+        if theirs and theirs != recs:
+            other = have[0].root if have else dest
+            raise SystemExit(f"merge conflict: {model}/{task} in {store.root} differs from {other} (the same model/task ran twice with different results)")
+        if not theirs:
+            chosen[(model, task)] = (store, meta, "new")
+    for (model, task), (store, meta, _) in sorted(chosen.items()):
+        out.records_path(model, task).parent.mkdir(parents=True, exist_ok=True)
+        out.append(model, task, store.read(model, task))
+        out.write_meta(meta)
+    print(f"merged {len(sources)} shard(s) into {dest}: {len(chosen)} new (model, task) run(s), "
+          f"{len(plan) - len(chosen)} already there; now: harness report {dest}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--models", help="comma-separated subset of the sweep's models")
     p.add_argument("--limit", type=int)
     p.add_argument("--merge", nargs="+", metavar=("DEST", "SHARD"), help="merge shard output folders into DEST")
+    p.add_argument("--verbose", action="store_true", help="list every warning of the offline checks")
+    p.add_argument("--force", action="store_true", help="run even when the offline checks report errors")
     for f, default in (("gpu_mem_gb", 80.0), ("peak_tflops", 989.0), ("hbm_tbps", 3.35), ("mfu", 0.4), ("bw_eff", 0.6)):
         p.add_argument("--" + f.replace("_", "-"), type=float, default=default)
     args = p.parse_args(argv)
@@ -232,6 +399,9 @@ def main(argv: list[str] | None = None) -> int:
                   utilisation=float(getattr(sweep.backend, "gpu_memory_utilization", 0.9) or 0.9))
     limit = args.limit or sweep.limit
     base = sweep.backend.options()
+    unknown = [m for m in models if m not in registry.models]
+    if unknown:
+        raise SystemExit(f"gpu_sweep: unknown model(s) {', '.join(unknown)} (not in {sweep.model_registry})")
     ests = [estimate_model(m, registry.get(m), tasks, {**base, **sweep.per_model_backend.get(m, {})}, hw, limit, sweep.seed) for m in models]
     plan = {e.model: [r.task for r in e.runs] for e in ests}
     if args.shard:
@@ -241,9 +411,15 @@ def main(argv: list[str] | None = None) -> int:
         for e in ests:
             e.runs = [r for r in e.runs if r.task in plan[e.model]]
         print(f"# shard {k}/{n}: {sum(len(t) for t in plan.values())} run(s) over {len(plan)} model(s)")
+    errors, warns = check_plan(sweep, registry, models, ests)
+    print_checks(errors, warns, len(models), args.verbose)
+    print(ASSUMPTIONS)
     print_estimates(ests, hw, per_run=not args.summary)
     if args.dry_run:
-        return 0
+        return 1 if errors else 0
+    if errors and not args.force:
+        print("# fix the errors above before running (or pass --force)")
+        return 1
 
     from harness.runner import run_sweep
 

@@ -27,7 +27,8 @@ python -m pip install -q --no-deps -e .
 PINS=$(mktemp); python -m pip freeze --exclude-editable | grep -v '^-e' > "$PINS"
 python -m pip install -q -c "$PINS" "pydantic>=2.6" "pyyaml>=6" "jinja2>=3.1" "numpy>=1.24" "scipy>=1.10" \
   "statsmodels>=0.14" "matplotlib>=3.7" "rich>=13" "rank-bm25>=0.2.2" "httpx>=0.27" \
-  "safetensors>=0.4" "gguf>=0.10" "accelerate>=0.30" "pytest>=8" "pytest-timeout>=2.3"
+  "safetensors>=0.4" "gguf>=0.10" "accelerate>=0.30" "pytest>=8" "pytest-timeout>=2.3" \
+  "ray>=2.40"  # data_parallel_size: N engines as Ray actors (harness/backends/vllm_dp.py); ~18 s, vllm's pins unchanged
 rm -f "$PINS"
 python -m pip uninstall -y -q torchvision torchaudio torchcodec 2>/dev/null || true
-VLLM_CPU_NUM_OF_RESERVED_CPU=0 python -c "import vllm, torch, transformers, harness; print(f'vllm {vllm.__version__}, torch {torch.__version__}, transformers {transformers.__version__}')"
+VLLM_CPU_NUM_OF_RESERVED_CPU=0 python -c "import vllm, torch, transformers, ray, harness; print(f'vllm {vllm.__version__}, torch {torch.__version__}, transformers {transformers.__version__}, ray {ray.__version__}')"

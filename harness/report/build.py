@@ -21,6 +21,7 @@ from harness.analysis.aggregate import Aggregate, aggregate
 from harness.analysis.presentation import answer_length, kind, primary_output as _primary
 from harness.claims.catalogue import DEFAULT_CATALOGUE
 from harness.claims.rules import DEFAULT_RULES_GLOB
+from harness.claims.limitations import limitations
 from harness.claims.verdicts import Verdict, compute_verdicts, write_verdicts_json
 from harness.config.task import TaskSpec
 from harness.errors import HarnessError
@@ -30,7 +31,7 @@ from harness.report.plots import conditions_plot, scaling_plot
 from harness.report.sections import family_tables, modules, params_label
 from harness.report.table import Table
 from harness.report.tables import task_tables, write_section_csvs, write_tables
-from harness.report.verdicts import all_models, render_verdicts_markdown
+from harness.report.verdicts import all_models, render_limitations_markdown, render_verdicts_markdown
 from harness.stats.power import mde_proportion, resolution, zero_check
 
 log = logging.getLogger(__name__)
@@ -182,8 +183,9 @@ def write_report(
     )
     anchors = anchor_lines(agg, anchors_path)
     pw = power_table(agg, specs)
+    limits = limitations(agg)
     (out / "report.md").write_text(
-        render_report_markdown(title, subtitle, verdicts, figs, anchors, sections, pw), encoding="utf-8"
+        render_report_markdown(title, subtitle, verdicts, figs, anchors, sections, pw, limits), encoding="utf-8"
     )
     prov = [
         f"{k[0]} · {k[1]}: {m.n_done}/{m.n_items} items, seed {m.seed}, task {m.task_hash}, {m.device} ({m.dtype}), git {(m.git_commit or '—')[:12]}"
@@ -199,6 +201,7 @@ def write_report(
         prov,
         sections=[*sections, *([pw] if pw.rows else [])],
         models=all_models(verdicts),
+        limitations=limits,
     )
     (out / "report.html").write_text(render_html(page), encoding="utf-8")
     return [
@@ -218,9 +221,10 @@ def render_report_markdown(
     anchors: list[str],
     sections: list[Table],
     power: Table,
+    limits: list[str] | None = None,
 ) -> str:
-    """report.md: verdicts, plots, published numbers, every family section's tables, the power table."""
-    md = [f"# {title}", "", subtitle, "", render_verdicts_markdown(verdicts), "## Plots", ""]
+    """report.md: limitations, verdicts, plots, published numbers, every family section's tables, the power table."""
+    md = [f"# {title}", "", subtitle, "", *render_limitations_markdown(limits or []), render_verdicts_markdown(verdicts), "## Plots", ""]
     md += [f"![{f.title}](plots/{f.name}.png)\n\n*{f.caption}*\n" for f in figs]
     if anchors:
         md += ["## Published numbers beside ours", "", *[f"- {a}" for a in anchors], ""]

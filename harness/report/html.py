@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from harness.claims.verdicts import Verdict
 from harness.report.table import Table
-from harness.report.verdicts import DETAIL_FIELDS, anchor, effect, scope, verdict_field, why
+from harness.report.verdicts import DETAIL_FIELDS, anchor, effect, scope, summary_sentence, verdict_field, why
 
 
 @dataclass
@@ -45,12 +45,14 @@ class ReportPage:
     provenance: list[str] = field(default_factory=list)
     sections: list[Table] = field(default_factory=list)  # the family sections' tables, then resolution/power
     models: list[str] = field(default_factory=list)  # every model the verdicts were tested on, listed once
+    limitations: list[str] = field(default_factory=list)  # threats to validity shared by every verdict (read first)
 
 
 LABEL = {
     "supported": "supported",
     "refuted": "refuted",
     "inconclusive": "inconclusive",
+    "undecidable": "undecidable here",
     "not run": "not run",
     "no rule": "no rule yet",
 }
@@ -61,7 +63,7 @@ TEMPLATE = """<!DOCTYPE html>
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222;line-height:1.45}
 table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.82em;max-width:100%}th,td{border:1px solid #ccc;padding:.25em .4em;vertical-align:top;overflow-wrap:break-word}th{background:#f3f3f3}
 .wide{overflow-x:auto;max-width:100%}code{overflow-wrap:anywhere}#verdict-table td.status{white-space:nowrap}#verdict-table td:nth-child(1){min-width:12em}#verdict-table td:nth-child(3){min-width:14em}#verdict-table td:nth-child(4){min-width:8em}
-td.num{text-align:right;font-variant-numeric:tabular-nums}.supported{background:#e3f6e3}.refuted{background:#fbe3e3}.inconclusive{background:#fff7dd}.not-run,.no-rule{background:#eee}
+td.num{text-align:right;font-variant-numeric:tabular-nums}.supported{background:#e3f6e3}.refuted{background:#fbe3e3}.inconclusive{background:#fff7dd}.undecidable{background:#eef0f7}.not-run,.no-rule{background:#eee}
 blockquote{border-left:4px solid #bbb;margin:.5em 0;padding:.2em .8em;background:#fafafa}.quote{font-size:1.05em}.claim{border-top:1px solid #ddd;padding-top:.6em;margin-top:1.2em}
 figure{display:inline-block;margin:.5em;vertical-align:top;max-width:48%}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.8em;color:#555}
 small,.muted{color:#666}ul.ev li{font-size:.85em;font-family:ui-monospace,monospace}
@@ -69,9 +71,11 @@ small,.muted{color:#666}ul.ev li{font-size:.85em;font-family:ui-monospace,monosp
 <body data-images-ok="pending">
 <h1>{{ page.title }}</h1>
 <p class="muted">{{ page.subtitle }}</p>
+{% if page.limitations %}<h2 id="limitations">Read this first: limitations</h2>
+<ul id="limitations-list">{% for x in page.limitations %}<li>{{ x }}</li>{% endfor %}</ul>{% endif %}
 <h2 id="verdicts">Verdicts</h2>
 <p id="verdict-counts">{% for s, label in badge.items() %}{% set n = page.verdicts|selectattr('status', 'equalto', s)|list|length %}{% if n %}<span class="{{ s|replace(' ', '-') }}">&nbsp;{{ n }} {{ label }}&nbsp;</span> {% endif %}{% endfor %}
-<br><small>Each verdict applies its pre-registered rule (configs/claims/rules*.yaml) to this run. "Inconclusive" says what the data could not decide and what would; "not run": the rule's tasks have no records here.</small></p>
+<br><small>{{ summary }} "Inconclusive" says what the data could not decide and what would; "undecidable here": no outcome on these models could decide the rule; "not run": the rule's tasks have no records here.</small></p>
 {% if page.models %}<p id="verdict-models"><b>Models:</b> {{ page.models|join(', ') }}.</p>{% endif %}
 <div class="wide"><table id="verdict-table">
 <thead><tr><th>claim</th><th>verdict</th><th>headline effect [95% CI]</th><th>scope</th><th>why / what would change it</th></tr></thead>
@@ -146,4 +150,5 @@ def render_html(page: ReportPage) -> str:
         detail_fields=DETAIL_FIELDS,
         why=why,
         table=render_table,
+        summary=summary_sentence(page.verdicts),
     )

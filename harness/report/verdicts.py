@@ -146,14 +146,34 @@ def verdict_details(v: Verdict) -> list[str]:
     return out
 
 
-def render_verdicts_markdown(verdicts: list[Verdict]) -> str:
+def summary_sentence(verdicts: list[Verdict]) -> str:
+    """The counts a reader needs before any single verdict: decided verdicts, the independent
+    analyses behind them (evidence groups count once), and how many rules were fixed after their data."""
+    from harness.claims.verdicts import independent_evidence
+
     counts = {s: sum(v.status == s for v in verdicts) for s in BADGE}
     head = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    decided = [v for v in verdicts if v.status in ("supported", "refuted")]
+    post = sum(bool(verdict_field(v, "post_hoc")) for v in decided)
+    known = sum(verdict_field(v, "post_hoc") is not None for v in decided)
+    out = f"{len(verdicts)} rules: {head}."
+    if decided:
+        out += (f" The {len(decided)} decided verdict(s) rest on {independent_evidence(verdicts)} independent analysis(es)"
+                + (f"; {post} of them post hoc (the rule reached its current form after the records it judges were written: "
+                   "confirm on fresh items)" if known else "; pre-registration unknown (no git history)") + ".")
+    return out + " Each verdict applies its rule (configs/claims/rules*.yaml) to this run."
+
+
+def render_limitations_markdown(lines: list[str]) -> list[str]:
+    return ["## Read this first: limitations", "", *[f"- {x}" for x in lines], ""] if lines else []
+
+
+def render_verdicts_markdown(verdicts: list[Verdict]) -> str:
     out = [
         "## Verdicts",
         "",
-        f"{len(verdicts)} rules: {head}. Each verdict applies its pre-registered rule (configs/claims/rules*.yaml) to this run; "
-        "'inconclusive' says what the data could not decide and what would.",
+        summary_sentence(verdicts) + " 'Inconclusive' says what the data could not decide and what would; 'undecidable here': no outcome "
+        "on these models could decide the rule.",
         "",
         *verdict_table(verdicts),
         "",

@@ -49,7 +49,7 @@ def parse_model(data: Any, model: type[M], source: str, context: dict[str, Any] 
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]
-        msg = first["msg"]
+        msg = first["msg"].removeprefix("Value error, ")
         if len(errors) > 1:
             others = "; ".join(f"{_field_path(e['loc'])}: {e['msg']}" for e in errors[1:4])
             msg += f" (also: {others})"

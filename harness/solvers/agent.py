@@ -65,7 +65,7 @@ def agent(task: TaskSpec, items: list[Item], prompts: list[RenderedPrompt], back
     for it, p, tools in zip(items, prompts, tool_lists):
         mode = _mode(params, p, backend, bool(tools))
         conv = Conversation.start(mode, tools, p.prompt, p.messages)
-        conv.string_arguments = backend.info.backend == "openai"
+        conv.string_arguments = backend.info.capabilities.string_tool_arguments
         convs.append(conv)
         sandboxes.append(build_sandbox(it.meta.get("sandbox")))
         trajs.append([{"role": "meta", "mode": mode, "tools": [t.name for t in tools]}])

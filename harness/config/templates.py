@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 from jinja2 import meta as jinja_meta
+from jinja2.exceptions import SecurityError
 
 from harness.errors import ConfigError
 
@@ -26,29 +27,29 @@ def check_templates(spec: "TaskSpec", source: str) -> None:
     from harness.generators import get_generator
     from harness.prompts.render import _ENV, _template
 
-    available: set[str] = set()
-    probe = None
-    for name in TEMPLATE_FIELDS:
-        src = getattr(spec.prompt, name)
-        if not src:
-            continue
-        field = f"prompt.{name}"
+    sources = {f"prompt.{name}": getattr(spec.prompt, name) for name in TEMPLATE_FIELDS if getattr(spec.prompt, name)}
+    compiled = {}
+    for field, src in sources.items():
         try:
-            ast = _ENV.parse(src)
-            _template(src)
+            compiled[field] = (_ENV.parse(src), _template(src))
         except jinja2.TemplateSyntaxError as exc:
             raise ConfigError(source, field, f"template syntax error at line {exc.lineno}: {exc.message}") from None
-        wanted = jinja_meta.find_undeclared_variables(ast)
-        if not wanted:
-            continue
-        if probe is None:
-            try:
-                probe = get_generator(spec.generator.name)(spec.generator.params, spec.seed, min(N_PROBE_ITEMS, spec.n_items))
-            except Exception:  # noqa: BLE001 - a generator problem is reported when items are built
-                return
-            for it in probe:
-                available |= set(it.template_vars())
-        missing = sorted(wanted - available)
+    try:
+        probe = get_generator(spec.generator.name)(spec.generator.params, spec.seed, min(N_PROBE_ITEMS, spec.n_items))
+    except Exception:  # noqa: BLE001 - a generator problem is reported when items are built
+        return
+    available: set[str] = set()
+    for it in probe:
+        available |= set(it.template_vars())
+    for field, (ast, template) in compiled.items():
+        missing = sorted(jinja_meta.find_undeclared_variables(ast) - available)
         if missing:
             raise ConfigError(source, field, f"undefined template variable(s) {missing}; the generator "
                               f"{spec.generator.name!r} gives: {', '.join(sorted(available))}")
+        if probe:  # render once: a sandbox violation or a bad attribute shows now, not after the model loads
+            try:
+                template.render(**probe[0].template_vars())
+            except SecurityError as exc:
+                raise ConfigError(source, field, f"the template is not allowed in the sandbox: {exc}") from None
+            except jinja2.UndefinedError as exc:
+                raise ConfigError(source, field, f"template error on item {probe[0].id}: {exc}") from None

@@ -7,7 +7,7 @@
   "notobject": 200 with a JSON list;
 - "hang": accept the request and never answer (until the test ends);
 - "slow": "ok" after `delay` seconds;
-- "hostile": 200 whose text is `hostile_text`.
+- "hostile": 200 whose text is `hostile_text` (and, for chat, whose `tool_calls` are `hostile_tool_calls`).
 It counts requests (`n`) and keeps the last Authorization header seen.
 """
 
@@ -34,6 +34,7 @@ class FakeOpenAI:
         self.n = 0
         self.delay = 0.05
         self.hostile_text = ""
+        self.hostile_tool_calls: list[dict[str, Any]] | None = None  # native tool calls sent back in "hostile" mode
         self.auth: str | None = None
         self.release = threading.Event()
         self.lock = threading.Lock()
@@ -83,7 +84,10 @@ class FakeOpenAI:
         if path.endswith("/chat/completions"):
             prompt = "\n".join(str(m.get("content", "")) for m in body["messages"])
             text = self.hostile_text if self.mode == "hostile" else _answer(prompt)
-            return {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}
+            message: dict[str, Any] = {"role": "assistant", "content": text}
+            if self.mode == "hostile" and self.hostile_tool_calls is not None:
+                message["tool_calls"] = self.hostile_tool_calls
+            return {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
         prompt = body["prompt"]
         if body.get("echo"):  # one "token" per character, log p = -0.1 each
             toks = list(prompt)
@@ -108,21 +112,21 @@ def fake_server() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture()
 def registry_file(tmp_path: Path) -> Path:
-    """A registry with one model served over HTTP (no weights) and one for the fake backend."""
+    """Models served over HTTP or by the fake backend (no weights); `served-chat` is an instruct model (chat format)."""
     path = tmp_path / "models.yaml"
     models = {
-        name: {"name": name, "display_name": name, "family": "fake", "params": 1_000_000, "instruct": False,
+        name: {"name": name, "display_name": name, "family": "fake", "params": 1_000_000, "instruct": name.endswith("chat"),
                "source": {"kind": "local", "path": "/nonexistent"}}
-        for name in ("served", "other")
+        for name in ("served", "other", "served-chat")
     }
     path.write_text(json.dumps({"models": models}))
     return path
 
 
 def write_sweep(tmp_path: Path, registry_file: Path, backend: dict[str, Any], *, tasks: list[str] | None = None, limit: int = 6,
-                name: str = "sweep.yaml") -> Path:
+                name: str = "sweep.yaml", model: str = "served") -> Path:
     sweep = tmp_path / name
-    sweep.write_text(json.dumps({"name": "reliability", "models": ["served"], "tasks": tasks or ["addition_3digit"], "limit": limit,
+    sweep.write_text(json.dumps({"name": "reliability", "models": [model], "tasks": tasks or ["addition_3digit"], "limit": limit,
                                  "model_registry": str(registry_file), "backend": backend}))
     return sweep
 

@@ -44,13 +44,17 @@ def test_parsing_stays_linear_on_long_outputs(text: str) -> None:
     assert extract_calls(text, ("calculator",)).calls == []
 
 
-def test_hostile_tool_calls_from_a_server_score_invalid_and_the_task_completes(fake_server: FakeOpenAI, registry_file: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("args", [DEEP, BIG])
+def test_hostile_tool_calls_from_a_server_score_invalid_and_the_task_completes(fake_server: FakeOpenAI, registry_file: Path, tmp_path: Path,
+                                                                              args: str) -> None:
+    """Native `tool_calls` from the server (chat format) with hostile arguments: malformed, the task completes."""
     fake_server.mode = "hostile"
-    fake_server.hostile_text = f'<tool_call>{{"name": "calculator", "arguments": {{"expression": {DEEP}}}}}</tool_call>'
-    sweep = write_sweep(tmp_path, registry_file, http_backend(fake_server), tasks=["tool_add3_calculator"], limit=2)
+    fake_server.hostile_text = ""
+    fake_server.hostile_tool_calls = [{"id": "c1", "type": "function", "function": {"name": "calculator", "arguments": f'{{"expression": {args}}}'}}]
+    sweep = write_sweep(tmp_path, registry_file, http_backend(fake_server), tasks=["tool_add3_calculator"], limit=2, model="served-chat")
     out = tmp_path / "out"
     assert main(["run", str(sweep), "--output-dir", str(out), "--no-progress", "--no-report"]) == 0
-    recs = record_lines(out, task="tool_add3_calculator")
+    recs = record_lines(out, model="served-chat", task="tool_add3_calculator")
     assert len(recs) == 2 and all(not r["valid"] and r["error"] is None for r in recs)
     assert all(any(t.get("malformed") for t in r["trajectory"] if t["role"] == "assistant") for r in recs)
 

@@ -129,7 +129,7 @@ class OpenAIBackend:
 
     def _open_error(self) -> BackendRequestError:
         why = self.circuit_open or "stopped"
-        return BackendRequestError(f"{self.url_label}: not sending more requests ({why}); rerun to resume")
+        return BackendRequestError(f"{self.url_label}: not sending more requests ({why})")
 
     def _record(self, ok: bool, why: str = "") -> None:
         with self._lock:

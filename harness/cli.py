@@ -26,6 +26,25 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
+    return n
+
+
+def _check_output_dir(out: str) -> None:
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise HarnessError(f"--output-dir {out} is a file, not a folder")
+    for name in ("summary.json", "records", "report"):
+        if (p / name).is_symlink():
+            raise HarnessError(f"{p / name} is a symbolic link: the harness does not write through links; remove it or use another --output-dir")
+
+
 # --------------------------------------------------------------------- run
 def cmd_run(args: argparse.Namespace) -> int:
     from harness.config import load_model_registry, load_sweep, load_tasks
@@ -48,11 +67,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.device:
         updates["device"] = args.device
     if updates:
-        sweep.backend = BackendSpec(**{**sweep.backend.model_dump(), **updates})
+        try:
+            sweep.backend = BackendSpec(**{**sweep.backend.model_dump(), **updates})
+        except ValueError as exc:
+            raise HarnessError(f"backend options: {exc}") from None
     registry = load_model_registry(sweep.model_registry)
     tasks = select_tasks(load_tasks(sweep.task_dir), _csv(args.tasks) if args.tasks else sweep.tasks)
     out = args.output_dir or sweep.output_dir
     models = _csv(args.models) if args.models else sweep.models
+    unknown = [m for m in models if m not in registry.models]
+    if unknown:
+        raise HarnessError(f"unknown model(s) {', '.join(unknown)} (not in {sweep.model_registry}); `harness models list` shows the registry")
+    _check_output_dir(out)
     console.print(f"[bold]{sweep.name}[/bold]: {len(models)} model(s) × {len(tasks)} task(s) → {out}")
     summary = run_sweep(sweep, tasks, registry, output_dir=out, limit=args.limit, seed=args.seed, models=models, show_progress=not args.no_progress)
     if not args.no_report and summary.completed:
@@ -61,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for f in summary.failures:
         console.print(f"[red]failed[/red] {f.get('model')} {f.get('task', '')} at {f['stage']}: {f['error']}")
     console.print(f"done: {len(summary.completed)} (model, task) runs completed, {len(summary.failures)} failure(s); summary in {out}/summary.json")
-    return 1 if summary.failures and not summary.completed else 0
+    return 1 if summary.failures else 0  # any failed model, cell or item: the run is not complete
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -84,11 +110,13 @@ def cmd_archive(args: argparse.Namespace) -> int:
 def cmd_rescore(args: argparse.Namespace) -> int:
     from harness.rescore import rescore_run
 
-    s = rescore_run(args.output_dir, tasks=args.tasks.split(",") if args.tasks else None)
+    s = rescore_run(args.output_dir, tasks=args.tasks.split(",") if args.tasks else None, repair=args.repair)
+    for why in s.repaired:
+        console.print(f"[yellow]repaired[/yellow] {why}")
     for why in s.skipped:
         console.print(f"[yellow]skipped[/yellow] {why}")
     console.print(f"rescored {s.records} records in {s.files} file(s); {s.changed} changed")
-    return 0
+    return 1 if s.unreadable else 0
 
 
 # ------------------------------------------------------------------ models
@@ -146,11 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("sweep", nargs="?", help="sweep YAML (e.g. configs/sweeps/cpu_addition.yaml)")
     r.add_argument("--models", help="comma-separated model names (override the sweep's)")
     r.add_argument("--tasks", help="comma-separated task names or globs (override the sweep's)")
-    r.add_argument("--limit", type=int, help="at most N items per task (smoke runs)")
+    r.add_argument("--limit", type=_positive_int, help="at most N items per task (smoke runs)")
     r.add_argument("--seed", type=int, help="override every task's seed")
     r.add_argument("--output-dir", help="where records and tables go (default: the sweep's output_dir)")
     r.add_argument("--backend", choices=["hf", "vllm", "openai", "fake"], help="override the sweep's backend kind")
-    r.add_argument("--batch-size", type=int, help="override the backend batch size")
+    r.add_argument("--batch-size", type=_positive_int, help="override the backend batch size")
     r.add_argument("--device", help="cpu, cuda, cuda:1, auto")
     r.add_argument("--no-progress", action="store_true", help="no progress bars (logs, CI)")
     r.add_argument("--no-report", action="store_true", help="do not write tables at the end")
@@ -165,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("rescore", help="recompute parsed answers and scores from stored outputs with the current metrics (no model calls)")
     rs.add_argument("output_dir")
     rs.add_argument("--tasks", help="comma-separated task names (default: all)")
+    rs.add_argument("--repair", action="store_true",
+                    help="move unreadable record lines to <task>.jsonl.quarantine and rescore the rest (default: leave such files unchanged)")
     rs.set_defaults(fn=cmd_rescore)
 
     a = sub.add_parser("archive", help="gzip a finished run's record files (how reference results are committed)")

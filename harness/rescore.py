@@ -5,7 +5,10 @@ apply it is wasteful. For each record file: rebuild the task's items from its ge
 check each record's item hash, re-parse the stored output and rerun every metric of the task
 (teacher-forced metrics use the stored gold log-probs). Files whose task config changed since
 the run (task hash differs) are left alone: they need a new run, not a rescore. Record files
-are rewritten in place (gzip stays gzip); do not rescore a folder a run is still writing to.
+are rewritten in place (gzip stays gzip); the folder is locked meanwhile, so a run cannot write to it.
+A file with unreadable lines is never rewritten: it is reported (file and line numbers) and left
+unchanged, unless `repair=True` (`harness rescore --repair`) moves those lines to
+`<task>.jsonl.quarantine` first.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from harness.config.task import TaskSpec, load_tasks
 from harness.metrics import METRICS, score_output
 from harness.records import ItemRecord
 from harness.runner import build_items
-from harness.store import ResultStore
+from harness.store import CorruptRecords, ResultStore
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,8 @@ class RescoreSummary:
     records: int = 0
     changed: int = 0  # records whose parsed answer or scores differ after rescoring
     skipped: list[str] = field(default_factory=list)  # "model/task: why"
+    unreadable: list[str] = field(default_factory=list)  # files left unchanged because some lines could not be read
+    repaired: list[str] = field(default_factory=list)  # files whose unreadable lines were quarantined
 
 
 def rescore_record(task: TaskSpec, item_by_id: dict, r: ItemRecord) -> ItemRecord | None:  # type: ignore[type-arg]
@@ -46,14 +51,27 @@ def rescore_record(task: TaskSpec, item_by_id: dict, r: ItemRecord) -> ItemRecor
     return r.model_copy(update={"parsed": parsed, "valid": parsed is not None, "scores": scores, "error": r.error if err is None else err})
 
 
-def rescore_run(root: str | Path, task_dir: str | Path = "tasks", tasks: list[str] | None = None) -> RescoreSummary:
+def rescore_run(root: str | Path, task_dir: str | Path = "tasks", tasks: list[str] | None = None, *, repair: bool = False) -> RescoreSummary:
     specs = load_tasks(task_dir)
+    with ResultStore(root) as store:
+        return _rescore(store, specs, task_dir, tasks, repair)
+
+
+def _rescore(store: ResultStore, specs: dict[str, TaskSpec], task_dir: str | Path, tasks: list[str] | None, repair: bool) -> RescoreSummary:
     summary = RescoreSummary()
-    store = ResultStore(root)
     for model, task_name in store.record_files():
         if tasks and task_name not in tasks:
             continue
-        recs = store.read(model, task_name)
+        try:
+            recs = store.read(model, task_name)
+        except CorruptRecords as exc:
+            if not repair or any(n == 0 for n, _ in exc.bad):  # an unreadable archive cannot be repaired line by line
+                summary.unreadable.append(str(exc))
+                summary.skipped.append(str(exc))
+                continue
+            q, n = store.quarantine(model, task_name)
+            summary.repaired.append(f"{model}/{task_name}: {n} unreadable line(s) moved to {q}")
+            recs = store.read(model, task_name)
         spec = specs.get(task_name)
         where = f"{model}/{task_name}"
         if spec is None:

@@ -3,7 +3,11 @@
 Per (model, task): generate items (seeded) -> skip those already in the store -> for each chunk:
 render prompts -> solver -> parse -> teacher-forced log-likelihoods if a metric needs them ->
 metrics -> append records. A model that fails to load, or a chunk whose backend call fails, is
-reported in the summary and the sweep goes on; nothing already recorded is lost.
+reported in the summary and the sweep goes on; nothing already recorded is lost. An item whose
+request failed (`finish_reason == "error"`) gets no record and no score: it is listed in
+`<task>.errors.json`, counted in the summary, and computed again by the next run. The output
+folder is locked for the whole run, and a cell's records must share one seed, backend, model id
+and weights hash (store.check_identity).
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from harness.backends import Backend, LoglikelihoodRequest, load_backend
 from harness.config.model import ModelRegistry, ModelSpec
 from harness.config.sweep import SweepSpec
 from harness.config.task import TaskSpec
+from harness.errors import HarnessError
 from harness.generators import Item, get_generator
 from harness.hashing import stable_hash
 from harness.metrics import METRICS, load_all, score_output
 from harness.prompts.render import RenderedPrompt, choose_shots, render_prompt, use_chat
 from harness.provenance import git_commit, host_info, package_versions
 from harness.records import ItemRecord, RunMeta
+from harness.redact import redact
 from harness.solvers import SOLVERS
 from harness.solvers import load_all as load_solvers
 from harness.store import ResultStore, resume_key
@@ -125,7 +131,7 @@ class Runner:
         self.console = console or Console(stderr=True)
         self.show_progress = show_progress
 
-    def run(self, models: list[str], tasks: list[TaskSpec], *, limit: int | None = None, seed: int | None = None) -> RunSummary:
+    def _run_locked(self, models: list[str], tasks: list[TaskSpec], *, limit: int | None = None, seed: int | None = None) -> RunSummary:
         summary = RunSummary()
         for name in models:
             try:
@@ -141,7 +147,7 @@ class Runner:
                 backend = self.backend_factory(self.backend_kind, spec, options)
                 self.console.print(f"  loaded in {time.perf_counter() - t0:.1f}s on {backend.info.device}")
             except Exception as exc:
-                msg = f"{type(exc).__name__}: {exc}"
+                msg = redact(f"{type(exc).__name__}: {exc}")
                 summary.failures.append({"model": name, "stage": "load", "error": msg})
                 self.console.print(f"[red]✗ {spec.display_name} failed to load: {msg}[/red] — continuing with the next model")
                 continue
@@ -153,6 +159,11 @@ class Runner:
         self.store.write_summary(summary.as_dict())
         return summary
 
+    def run(self, models: list[str], tasks: list[TaskSpec], *, limit: int | None = None, seed: int | None = None) -> RunSummary:
+        """One run per output folder at a time: the folder is locked for the whole sweep."""
+        with self.store:
+            return self._run_locked(models, tasks, limit=limit, seed=seed)
+
     def _run_task(self, spec: ModelSpec, backend: Backend, task: TaskSpec, limit: int | None, seed_override: int | None, summary: RunSummary, options: dict[str, Any]) -> None:
         seed = task.seed if seed_override is None else seed_override
         started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -163,7 +174,15 @@ class Runner:
             summary.failures.append({"model": spec.name, "task": task.name, "stage": "items", "error": f"{type(exc).__name__}: {exc}"})
             self.console.print(f"[red]  ✗ {task.name}: cannot build items/prompts: {exc}[/red]")
             return
-        done = self.store.prepare(spec.name, task.name, task.hash)
+        identity = {"seed": seed, "backend": backend.info.backend, "model_id": backend.info.model_id, "weights_hash": backend.info.weights_hash}
+        try:  # unreadable records or records of another seed/backend/model: refuse the cell, never mix
+            done = self.store.prepare(spec.name, task.name, task.hash)
+            if done:
+                self.store.check_identity(spec.name, task.name, identity)
+        except HarnessError as exc:
+            summary.failures.append({"model": spec.name, "task": task.name, "stage": "records", "error": str(exc)})
+            self.console.print(f"[red]  ✗ {task.name}: {exc}[/red]")
+            return
         todo = [i for i, (it, p) in enumerate(zip(items, prompts)) if done.get(it.id) != resume_key(it.hash, p.as_record())]
         if redo := {items[i].id for i in todo} & done.keys():
             self.store.drop(spec.name, task.name, redo)
@@ -190,7 +209,7 @@ class Runner:
             packages=package_versions(),
             host=host_info(),
             started_at=started,
-            backend_options={k: v for k, v in options.items() if isinstance(v, (int, float, str, bool))},
+            backend_options={k: redact(v) for k, v in options.items() if isinstance(v, (int, float, str, bool))},
         )
         if not todo:
             self.console.print(f"  {task.name}: all {len(items)} items already recorded — skipped")
@@ -201,6 +220,8 @@ class Runner:
         chunk = self.chunk_size or max(int(options.get("batch_size", 16)) * 4, 16)
         t0 = time.perf_counter()
         failed = None
+        item_errors: dict[str, str] = {}  # items whose request failed: no record, retried on the next run
+        self.store.write_meta(meta)  # the cell's identity is on disk before its first record
         with Progress(
             TextColumn(f"  {task.name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
             console=self.console, disable=not self.show_progress, transient=False,
@@ -214,15 +235,22 @@ class Runner:
                     failed = f"{type(exc).__name__}: {exc}"
                     log.debug(traceback.format_exc())
                     break
-                self.store.append(spec.name, task.name, recs)
-                meta.n_done += len(recs)
+                ok = [r for r in recs if r.finish_reason != "error"]
+                item_errors.update({r.item_id: r.error or "request failed" for r in recs if r.finish_reason == "error"})
+                self.store.append(spec.name, task.name, ok)
+                meta.n_done += len(ok)
                 bar.advance(job, len(recs))
         meta.elapsed_s = round(time.perf_counter() - t0, 3)
         meta.finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         self.store.write_meta(meta)
+        self.store.write_errors(spec.name, task.name, item_errors)
+        if item_errors and not failed:
+            first = next(iter(item_errors.values()))
+            failed = f"{len(item_errors)} item(s) failed (no score recorded; see {self.store.errors_path(spec.name, task.name).name}); first: {first}"
         if failed:
-            summary.failures.append({"model": spec.name, "task": task.name, "stage": "run", "error": failed, "n_done": meta.n_done})
-            self.console.print(f"[red]  ✗ {task.name}: {failed}[/red] ({meta.n_done}/{len(items)} recorded; rerun to resume)")
+            summary.failures.append({"model": spec.name, "task": task.name, "stage": "run", "error": redact(failed), "n_done": meta.n_done,
+                                     "n_failed_items": len(item_errors)})
+            self.console.print(f"[red]  ✗ {task.name}: {redact(failed)}[/red] ({meta.n_done}/{len(items)} recorded; rerun to resume)")
         else:
             summary.completed.append({"model": spec.name, "task": task.name, "n": len(items), "elapsed_s": meta.elapsed_s})
 

@@ -10,6 +10,9 @@ HFBackend on loopback. Requests are served one at a time (the model is not threa
     harness run --models smollm2-135m --tasks addition_3digit --backend openai ...  (base_url option)
 
 `--no-logprobs` makes it refuse `logprobs`/`echo` (a server without prompt log-probabilities).
+Requests are validated: a body that is not a JSON object is a 400, a missing, negative or
+non-numeric Content-Length a 400/411, a body over `max_body` bytes a 413, and a connection that
+stalls is closed after `timeout_s` seconds (so it does not hold a thread forever).
 """
 
 from __future__ import annotations
@@ -32,10 +35,17 @@ class _BadRequest(Exception):
     pass
 
 
+class _HTTPError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
 class OpenAIServer:
     """Serves one backend over the OpenAI API on `host:port` (port 0: pick a free one)."""
 
-    def __init__(self, backend: Any, model_name: str, host: str = "127.0.0.1", port: int = 0, *, logprobs: bool = True):
+    def __init__(self, backend: Any, model_name: str, host: str = "127.0.0.1", port: int = 0, *, logprobs: bool = True,
+                 max_body: int = 4 * 1024 * 1024, timeout_s: float = 30.0):
         self.backend = backend
         self.model_name = model_name
         self.logprobs = logprobs
@@ -44,8 +54,33 @@ class OpenAIServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = timeout_s  # socket timeout: a stalled client is dropped, its thread freed
+
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
+
+            def _read_body(self) -> Any:
+                raw = self.headers.get("Content-Length")
+                if raw is None:
+                    raise _HTTPError(411, "Content-Length required")
+                try:
+                    n = int(raw)
+                except ValueError:
+                    raise _HTTPError(400, f"invalid Content-Length {raw[:40]!r}") from None
+                if n < 0:
+                    raise _HTTPError(400, f"invalid Content-Length {n}")
+                if n > max_body:
+                    raise _HTTPError(413, f"body of {n} bytes exceeds the limit of {max_body}")
+                data = self.rfile.read(n)
+                if len(data) < n:
+                    raise _HTTPError(400, "body shorter than its Content-Length")
+                try:
+                    body = json.loads(data or b"{}")
+                except (ValueError, RecursionError):
+                    raise _HTTPError(400, "the body is not valid JSON") from None
+                if not isinstance(body, dict):
+                    raise _HTTPError(400, "the body must be a JSON object")
+                return body
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
@@ -63,7 +98,7 @@ class OpenAIServer:
 
             def do_POST(self) -> None:  # noqa: N802
                 try:
-                    body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                    body = self._read_body()
                     route = {"/v1/completions": server.completions, "/v1/chat/completions": server.chat}.get(self.path.rstrip("/"))
                     if route is None:
                         self._send(404, {"error": {"message": f"no route {self.path}"}})
@@ -72,12 +107,18 @@ class OpenAIServer:
                         server.n_requests += 1
                         payload = route(body)
                     self._send(200, payload)
+                except _HTTPError as exc:
+                    self.close_connection = True
+                    self._send(exc.status, {"error": {"message": str(exc), "type": "invalid_request_error"}})
                 except _BadRequest as exc:
                     self._send(400, {"error": {"message": str(exc), "type": "invalid_request_error"}})
+                except TimeoutError:  # the client stalled mid-body
+                    self.close_connection = True
                 except Exception as exc:  # a server error must answer, not hang the client
                     self._send(500, {"error": {"message": f"{type(exc).__name__}: {exc}"}})
 
         self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd.daemon_threads = True
         self.host, self.port = self.httpd.server_address[:2]
         self._thread: threading.Thread | None = None
 
@@ -99,13 +140,21 @@ class OpenAIServer:
     @staticmethod
     def _gen_args(body: dict[str, Any]) -> dict[str, Any]:
         stop = body.get("stop") or ()
-        return {
-            "max_new_tokens": int(body.get("max_tokens") or 16),
-            "stop": (stop,) if isinstance(stop, str) else tuple(stop),
-            "temperature": float(body.get("temperature") or 0.0),
-            "top_p": float(body.get("top_p") or 1.0),
-            "seed": body.get("seed"),
-        }
+        try:
+            args = {
+                "max_new_tokens": int(body.get("max_tokens") or 16),
+                "stop": (stop,) if isinstance(stop, str) else tuple(str(x) for x in stop),
+                "temperature": float(body.get("temperature") or 0.0),
+                "top_p": float(body.get("top_p") or 1.0),
+                "seed": body.get("seed"),
+            }
+        except (TypeError, ValueError) as exc:
+            raise _BadRequest(f"invalid generation parameters: {exc}") from None
+        if not 1 <= args["max_new_tokens"] <= 8192 or args["temperature"] < 0 or not 0 < args["top_p"] <= 1:
+            raise _BadRequest("max_tokens must be in 1..8192, temperature >= 0, top_p in (0, 1]")
+        if args["seed"] is not None and not isinstance(args["seed"], int):
+            raise _BadRequest("seed must be an integer")
+        return args
 
     def completions(self, body: dict[str, Any]) -> dict[str, Any]:
         prompts = body.get("prompt")

@@ -6,6 +6,14 @@ prompt changed (e.g. fixed shots that shift when N grows) is run again. A line c
 kill is dropped on the next open. Finished record files may be archived as `<task>.jsonl.gz`
 (that is how reference results are committed); they are read transparently and unpacked again
 if the run is resumed.
+
+Never silently shortened: any other line that does not parse (or an archive that cannot be
+decompressed) makes `read` raise `CorruptRecords` naming the file and every bad line, so a report
+never counts fewer items without a word and nothing rewrites a file it could not read whole
+(`read_checked` + `quarantine` is the explicit repair). One run per folder: `lock()` takes an
+exclusive lock on `<root>/.lock` (a second writer gets `OutputLocked`), and `check_identity`
+refuses to add records to a cell made with another seed, backend, model id or weights hash.
+Items whose request failed are not records: they are listed in `<task>.errors.json`.
 """
 
 from __future__ import annotations
@@ -14,11 +22,49 @@ import gzip
 import json
 import os
 import shutil
+import zlib
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
+from pydantic import ValidationError
+
+from harness.errors import HarnessError
 from harness.hashing import stable_hash
 from harness.records import ItemRecord, RunMeta
+
+IDENTITY_FIELDS = ("seed", "backend", "model_id", "weights_hash")
+
+
+class CorruptRecords(HarnessError):
+    """A record file has lines (or a gzip stream) that cannot be read; nothing was rewritten."""
+
+    def __init__(self, path: Path, bad: list[tuple[int, str]]):
+        self.path = path
+        self.bad = bad
+        shown = "; ".join(f"line {n}: {why}" for n, why in bad[:5]) + (f"; ... {len(bad) - 5} more" if len(bad) > 5 else "")
+        super().__init__(f"{path}: {len(bad)} unreadable record line(s) ({shown}); the file was not changed. "
+                         f"Inspect it, or move the bad lines aside with `harness rescore {path.parents[2]} --repair`")
+
+
+class OutputLocked(HarnessError):
+    """Another run is writing to the same output folder."""
+
+
+class IdentityMismatch(HarnessError):
+    """A cell's existing records were made by another seed / backend / model / weights."""
+
+
+def _read_text(path: Path) -> tuple[list[str], bool, list[tuple[int, str]]]:
+    """(lines, ends with a newline, whole-file problems) of a plain or gzip record file."""
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as f:
+                data = f.read()
+        else:
+            data = path.read_bytes()
+    except (OSError, EOFError, zlib.error) as exc:
+        return [], True, [(0, f"not a readable gzip stream ({type(exc).__name__}: {exc})")]
+    return data.decode("utf-8", errors="surrogateescape").split("\n"), data.endswith(b"\n") or not data, []
 
 
 def resume_key(item_hash: str, prompt: object) -> tuple[str, str]:
@@ -40,21 +86,57 @@ class ResultStore:
     def read(self, model: str, task: str) -> list[ItemRecord]:
         return list(self._iter(self.records_path(model, task)))
 
+    def read_checked(self, model: str, task: str) -> tuple[list[ItemRecord], list[tuple[int, str]]]:
+        """(records, bad lines as (line number, why)); a torn last line from a kill is not counted as bad."""
+        return self._scan(self._existing(self.records_path(model, task)))
+
     @staticmethod
-    def _iter(path: Path) -> Iterator[ItemRecord]:
+    def _existing(path: Path) -> Path:
         gz = path.with_name(path.name + ".gz")
-        if not path.exists() and gz.exists():
-            path = gz
+        return gz if not path.exists() and gz.exists() else path
+
+    @staticmethod
+    def _scan(path: Path) -> tuple[list[ItemRecord], list[tuple[int, str]]]:
         if not path.exists():
-            return
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    try:
-                        yield ItemRecord.model_validate_json(line)
-                    except ValueError:
-                        continue  # a torn final line from a killed run
+            return [], []
+        lines, terminated, bad = _read_text(path)
+        recs: list[ItemRecord] = []
+        last = len(lines) - 1
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                recs.append(ItemRecord.model_validate_json(line.encode("utf-8", errors="surrogateescape")))
+            except ValueError as exc:
+                if n - 1 == last and not terminated:
+                    continue  # a torn final line from a killed run: never a complete record
+                why = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+                bad.append((n, why[:120]))
+        return recs, bad
+
+    @classmethod
+    def _iter(cls, path: Path) -> Iterator[ItemRecord]:
+        path = cls._existing(path)
+        recs, bad = cls._scan(path)
+        if bad:
+            raise CorruptRecords(path, bad)
+        yield from recs
+
+    def quarantine(self, model: str, task: str) -> tuple[Path, int]:
+        """Move the unreadable lines of a record file to `<task>.jsonl.quarantine` (appended) and rewrite
+        the file with the readable records only; returns (quarantine file, number of lines moved)."""
+        path = self._existing(self.records_path(model, task))
+        lines, _, whole = _read_text(path)
+        recs, bad = self._scan(path)
+        q = self.records_path(model, task).with_name(f"{task}.jsonl.quarantine")
+        if whole:
+            raise CorruptRecords(path, whole)  # an unreadable archive: nothing can be kept safely by us
+        if bad:
+            with q.open("a", encoding="utf-8", errors="surrogateescape") as f:
+                for n, _why in bad:
+                    f.write(lines[n - 1] + "\n")
+            self.rewrite(model, task, recs)
+        return q, len(bad)
 
     def record_files(self) -> list[tuple[str, str]]:
         """(model, task) of every record file, plain or archived (stale copies left out)."""
@@ -91,7 +173,97 @@ class ResultStore:
         return out
 
     def metas(self) -> list[RunMeta]:
-        return [RunMeta.model_validate_json(p.read_text()) for p in sorted((self.root / "records").glob("*/*.meta.json"))]
+        return [self._read_meta(p) for p in sorted((self.root / "records").glob("*/*.meta.json"))]
+
+    @staticmethod
+    def _read_meta(path: Path) -> RunMeta:
+        try:
+            return RunMeta.model_validate_json(path.read_bytes())
+        except (ValueError, OSError) as exc:
+            why = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            raise HarnessError(f"{path}: unreadable run metadata ({why[:200]})") from None
+
+    def read_meta(self, model: str, task: str) -> RunMeta | None:
+        path = self.meta_path(model, task)
+        return self._read_meta(path) if path.exists() else None
+
+    # ------------------------------------------------------------ locking
+    def lock(self) -> None:
+        """Take the folder's exclusive lock (released by `unlock` or when the process ends)."""
+        if self.root.exists() and not self.root.is_dir():
+            raise HarnessError(f"output folder {self.root} is a file, not a folder")
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / ".lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            self._lock_fd = fd
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise OutputLocked(f"{self.root} is in use by another run (pid {holder}); wait for it to finish or use another --output-dir") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd = fd
+
+    def unlock(self) -> None:
+        fd = getattr(self, "_lock_fd", None)
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the flock
+            self._lock_fd = None
+
+    def __enter__(self) -> "ResultStore":
+        self.lock()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.unlock()
+
+    # ----------------------------------------------------------- identity
+    def check_identity(self, model: str, task: str, identity: dict[str, Any]) -> None:
+        """Refuse to add to a cell whose records were made by another seed, backend, model id or weights."""
+        meta = self.read_meta(model, task)
+        where = self._existing(self.records_path(model, task))
+        if meta is not None:
+            old = meta.model_dump()
+            for k in IDENTITY_FIELDS:
+                a, b = old.get(k), identity.get(k)
+                if k == "weights_hash" and (a is None or b is None):
+                    continue  # unknown on one side: nothing to compare
+                if a != b:
+                    raise IdentityMismatch(
+                        f"{where} holds records made with {k} {a!r}; this run has {k} {b!r}. Records of one cell never mix: "
+                        "use another --output-dir (or move that file aside to start the cell again)")
+        seeds = {r.seed for r in self._iter(self.records_path(model, task))}
+        if seeds - {identity.get("seed")}:
+            raise IdentityMismatch(f"{where} holds records made with seed {sorted(seeds)}; this run has seed {identity.get('seed')!r}. "
+                                   "Use another --output-dir (or move that file aside)")
+
+    # ------------------------------------------------------- failed items
+    def errors_path(self, model: str, task: str) -> Path:
+        return self.root / "records" / model / f"{task}.errors.json"
+
+    def write_errors(self, model: str, task: str, errors: dict[str, str]) -> None:
+        """The items of a cell whose request failed (item id -> error); they have no record and are retried."""
+        path = self.errors_path(model, task)
+        if not errors:
+            path.unlink(missing_ok=True)
+            return
+        self._atomic_write(path, json.dumps(errors, indent=1, sort_keys=True))
+
+    @staticmethod
+    def _atomic_write(path: Path, text: str) -> None:
+        """Write via a temporary file and rename: a symlink at `path` is replaced, never written through."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        with open(tmp, "x", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
 
     # ------------------------------------------------------------ resume
     def prepare(self, model: str, task: str, task_hash: str) -> dict[str, tuple[str, str]]:
@@ -141,12 +313,7 @@ class ResultStore:
             os.fsync(f.fileno())
 
     def write_meta(self, meta: RunMeta) -> None:
-        path = self.meta_path(meta.model, meta.task)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(meta.model_dump_json(indent=2))
-        tmp.replace(path)
+        self._atomic_write(self.meta_path(meta.model, meta.task), meta.model_dump_json(indent=2))
 
     def write_summary(self, summary: dict) -> None:  # type: ignore[type-arg]
-        self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
+        self._atomic_write(self.root / "summary.json", json.dumps(summary, indent=2, sort_keys=True))

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.backends.base import Backend, BackendInfo, Generation, GenerateRequest, Loglikelihood, LoglikelihoodRequest
+from harness.backends.base import Backend, BackendInfo, Capabilities, Generation, GenerateRequest, Loglikelihood, LoglikelihoodRequest
 from harness.config.model import ModelSpec
 from harness.errors import ModelLoadError
 
 
 def load_backend(kind: str, spec: ModelSpec | None, options: dict[str, Any] | None = None) -> Backend:
-    """Instantiate backend `kind` for `spec`. Heavy imports happen here, not at module import."""
-    options = dict(options or {})
+    """Instantiate backend `kind` for `spec`. Heavy imports happen here, not at module import.
+
+    `options` are checked against the kind's typed options model first (`options.py`): an unknown
+    or misspelt option, or a secret such as `api_key`, is a ModelLoadError naming the field.
+    """
+    from harness.backends.options import validate_options
+
+    try:
+        options = validate_options(kind, dict(options or {}), partial=True)
+    except ValueError as exc:
+        raise ModelLoadError(f"backend {kind!r}: {exc}") from None
     if kind == "fake":
         from harness.backends.fake import FakeBackend
 
@@ -37,4 +46,4 @@ def load_backend(kind: str, spec: ModelSpec | None, options: dict[str, Any] | No
     raise ModelLoadError(f"unknown backend kind {kind!r}")
 
 
-__all__ = ["Backend", "BackendInfo", "Generation", "GenerateRequest", "Loglikelihood", "LoglikelihoodRequest", "load_backend"]
+__all__ = ["Backend", "BackendInfo", "Capabilities", "Generation", "GenerateRequest", "Loglikelihood", "LoglikelihoodRequest", "load_backend"]

@@ -67,6 +67,22 @@ class Loglikelihood:
         return all(self.is_greedy)
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do, declared by the backend (callers never test its name).
+
+    - `native_tools`: tool schemas go to the model's own tool template / the server's tool parser
+      (None: decide from the tokenizer's chat template, for local backends);
+    - `prompt_logprobs`: teacher-forced log-probabilities of a continuation (None: only the server
+      knows; found out on first use);
+    - `string_tool_arguments`: tool-call arguments travel as JSON strings (the OpenAI wire format).
+    """
+
+    native_tools: bool | None = None
+    prompt_logprobs: bool | None = True
+    string_tool_arguments: bool = False
+
+
 @dataclass
 class BackendInfo:
     """What a result depends on: recorded with every run."""
@@ -77,6 +93,7 @@ class BackendInfo:
     device: str = "cpu"
     dtype: str = "float32"
     extra: dict[str, Any] = field(default_factory=dict)
+    capabilities: Capabilities = field(default_factory=Capabilities)
 
 
 @runtime_checkable

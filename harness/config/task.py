@@ -196,10 +196,13 @@ def load_task(path: str | Path) -> list[TaskSpec]:
             for dotted, value in (var.get("set") or {}).items():
                 _set_dotted(doc, dotted, value)
             docs.append((f"{path} (variant {var['name']})", doc))
+    from harness.config.templates import check_templates
+
     out = []
     for source, doc in docs:
         spec = parse_model(doc, TaskSpec, source)
         spec.source_file = str(path)
+        check_templates(spec, source)  # compiled (sandboxed) and checked against the generator's fields now
         out.append(spec)
     return out
 

@@ -17,13 +17,15 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from harness.config.task import TaskSpec
 from harness.generators import Item, get_generator
 from harness.hashing import derive_seed, rng_for
 
 log = logging.getLogger(__name__)
-_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+# Sandboxed: a task file's template cannot reach Python internals (e.g. `cycler.__init__.__globals__.os`).
+_ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
 @lru_cache(maxsize=512)

@@ -65,7 +65,7 @@ def agent(task: TaskSpec, items: list[Item], prompts: list[RenderedPrompt], back
     for it, p, tools in zip(items, prompts, tool_lists):
         mode = _mode(params, p, backend, bool(tools))
         conv = Conversation.start(mode, tools, p.prompt, p.messages)
-        conv.string_arguments = backend.info.backend == "openai"
+        conv.string_arguments = backend.info.capabilities.string_tool_arguments
         convs.append(conv)
         sandboxes.append(build_sandbox(it.meta.get("sandbox")))
         trajs.append([{"role": "meta", "mode": mode, "tools": [t.name for t in tools]}])
@@ -93,6 +93,10 @@ def agent(task: TaskSpec, items: list[Item], prompts: list[RenderedPrompt], back
         still = []
         for i, gen in zip(active, gens):
             n_tokens[i] += gen.n_tokens
+            if gen.finish_reason == "error":  # the request failed: no answer, no score (the runner retries the item)
+                trajs[i].append({"role": "assistant", "step": step, "content": "", "finish_reason": "error", "error": gen.error})
+                outputs[i] = SolverOutput(text="", n_tokens=n_tokens[i], finish_reason="error", trajectory=trajs[i], error=gen.error)
+                continue
             tools = {t.name: t for t in tool_lists[i]}
             if not tools:  # the no-tool arm: whatever it writes is the answer
                 ex = Extraction(text=gen.text.strip())

@@ -10,6 +10,9 @@ Accepted shapes (the native Qwen/Hermes one and what small models actually write
   chat template shows the call format with doubled braces and the 1.5B model copies them. Such
   calls are executed but listed in `repaired` (they were not valid JSON as written).
 Nothing is evaluated: objects are decoded with `json` after a character-level repair.
+Bounded: the work is linear in the output length, and a decoded call nested deeper than MAX_DEPTH
+or holding an integer of more than MAX_DIGITS digits is a malformed attempt (scored invalid),
+never an exception that fails the task.
 An *attempt* that cannot be decoded (an open `<tool_call>` tag, a JSON-looking object with a
 "name" key, or `known_tool(` for an offered tool) is returned in `malformed`.
 """
@@ -46,6 +49,36 @@ class Extraction:
 _TAG = re.compile(r"<tool_call>(.*?)(?:</tool_call>|(?=<tool_call>)|\Z)", re.S)
 _FENCE = re.compile(r"```(?:json|tool_call|tool)?\s*(.*?)(?:```|\Z)", re.S)
 MAX_CALLS = 8
+MAX_DEPTH = 32  # nesting of a call's arguments
+MAX_DIGITS = 100  # digits of any number in a call
+
+
+class _TooComplex(ValueError):
+    pass
+
+
+def _check_bounds(obj: Any) -> Any:
+    """`obj` if it nests at most MAX_DEPTH deep and has no integer beyond MAX_DIGITS digits (iterative)."""
+    stack = [(obj, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _TooComplex(f"nested deeper than {MAX_DEPTH}")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+        elif isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > MAX_DIGITS * 3.33:
+            raise _TooComplex(f"a number of more than {MAX_DIGITS} digits")
+    return obj
+
+
+def _loads(s: str) -> Any:
+    """json.loads with bounds: huge numbers and deep nesting raise ValueError (never RecursionError)."""
+    try:
+        return _check_bounds(json.loads(s))
+    except RecursionError:
+        raise _TooComplex("nested too deeply") from None
 
 
 def _balanced_objects(text: str) -> list[tuple[int, int]]:
@@ -107,17 +140,21 @@ def _repair(s: str) -> str:
 
 def _decode(s: str) -> Any:
     s = s.strip()
-    for cand in (s, _repair(s)):
+    repaired = None
+    for i in range(2):
+        cand = s if i == 0 else (repaired := _repair(s))
         try:
-            return json.loads(cand)
-        except (json.JSONDecodeError, RecursionError):
+            return _loads(cand)
+        except _TooComplex:
+            raise
+        except ValueError:  # JSONDecodeError, or a number beyond int() limits
             continue
     # an unclosed object at the end of the output: close its braces and retry once
     opened = s.count("{") - s.count("}")
     if 0 < opened <= 4:
         try:
-            return json.loads(_repair(s) + "}" * opened)
-        except (json.JSONDecodeError, RecursionError):
+            return _loads((repaired or _repair(s)) + "}" * opened)
+        except ValueError:
             pass
     raise ValueError("not JSON")
 
@@ -134,8 +171,13 @@ def to_call(obj: Any) -> Call | None:
     args: Any = next((obj[k] for k in ("arguments", "parameters", "args", "tool_input", "input") if k in obj), {})
     if isinstance(args, str):
         try:
-            args = json.loads(args) if args.strip() else {}
-        except json.JSONDecodeError:
+            args = _loads(args) if args.strip() else {}
+        except ValueError:  # not JSON, too deep, or a number too long
+            return None
+    else:
+        try:
+            _check_bounds(args)
+        except ValueError:
             return None
     if not isinstance(args, dict):
         return None
@@ -178,7 +220,8 @@ def extract_calls(text: str, known_tools: list[str] | tuple[str, ...] = ()) -> E
                 ex.malformed.append(prose[m.start() : m.start() + 200])
                 break
     ex.calls = ex.calls[:MAX_CALLS]
-    ex.text = re.sub(r"\s+\n", "\n", prose).strip()
+    # trailing blanks and blank lines dropped (per line: `re.sub(r"\s+\n", ...)` is quadratic on long blank runs)
+    ex.text = "\n".join(line.rstrip() for line in prose.split("\n") if line.strip()).strip()
     return ex
 
 

@@ -40,7 +40,10 @@ STOPS: dict[Mode, tuple[str, ...]] = {
 
 
 def supports_native_tools(backend: Any) -> bool:
-    """A backend may say so itself (`supports_tools`); else look for `tools` in its chat template."""
+    """A backend declares it (`info.capabilities.native_tools`); if undecided, look for `tools` in its chat template."""
+    caps = getattr(getattr(backend, "info", None), "capabilities", None)
+    if isinstance(getattr(caps, "native_tools", None), bool):
+        return bool(caps.native_tools)
     flag = getattr(backend, "supports_tools", None)
     if isinstance(flag, bool):
         return flag

@@ -55,7 +55,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     models = _csv(args.models) if args.models else sweep.models
     console.print(f"[bold]{sweep.name}[/bold]: {len(models)} model(s) × {len(tasks)} task(s) → {out}")
     summary = run_sweep(sweep, tasks, registry, output_dir=out, limit=args.limit, seed=args.seed, models=models, show_progress=not args.no_progress)
-    if not args.no_report and summary.completed:
+    computed = any(not c.get("resumed") for c in summary.completed)
+    # a run that only resumed leaves an existing report as it is (committed results stay as committed)
+    if not args.no_report and summary.completed and (computed or not (Path(out) / "report").exists()):
         paths = write_report(out, None, title=sweep.name)
         console.print("tables: " + ", ".join(str(p) for p in paths))
     for f in summary.failures:

@@ -30,6 +30,7 @@ from harness.config.task import TaskSpec
 from harness.generators import Item, get_generator
 from harness.hashing import stable_hash
 from harness.metrics import METRICS, load_all, score_output
+from harness.quiet import silence_library_warnings
 from harness.prompts.render import RenderedPrompt, choose_shots, render_prompt, use_chat
 from harness.provenance import git_commit, host_info, package_versions
 from harness.records import ItemRecord, RunMeta
@@ -173,6 +174,7 @@ class Runner:
         self.chunk_size = chunk_size
         self.console = console or Console(stderr=True)
         self.show_progress = show_progress
+        silence_library_warnings()
 
     def run(self, models: list[str], tasks: list[TaskSpec], *, limit: int | None = None, seed: int | None = None) -> RunSummary:
         summary = RunSummary()
@@ -264,9 +266,9 @@ class Runner:
         if not todo:  # recorded meanwhile (another process): nothing to do
             summary.completed.append({"model": spec.name, "task": task.name, "n": len(items), "resumed": True})
             return
-        if len(todo) < len(items):
-            self.console.print(f"  {task.name}: resuming, {len(items) - len(todo)} of {len(items)} already recorded")
         chunk = self.chunk_size or max(int(options.get("batch_size", 16)) * 4, 16)
+        resumed = f", {len(items) - len(todo)} of {len(items)} already recorded" if len(todo) < len(items) else ""
+        self.console.print(f"  {task.name}: computing {len(todo)} item(s) in chunks of {chunk}{resumed}", highlight=False)
         t0 = time.perf_counter()
         failed = None
         live = self.show_progress and self.console.is_terminal

@@ -62,7 +62,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print("tables: " + ", ".join(str(p) for p in paths))
     for f in summary.failures:
         console.print(f"[red]failed[/red] {f.get('model')} {f.get('task', '')} at {f['stage']}: {f['error']}")
-    console.print(f"done: {len(summary.completed)} (model, task) runs completed, {len(summary.failures)} failure(s); summary in {out}/summary.json")
+    if not computed and not summary.failures:
+        console.print(f"done: nothing to compute, all {len(summary.completed)} (model, task) cells already recorded in {out} (nothing written)")
+    else:
+        console.print(f"done: {len(summary.completed)} (model, task) runs completed, {len(summary.failures)} failure(s); summary in {out}/summary.json")
     return 1 if summary.failures and not summary.completed else 0
 
 

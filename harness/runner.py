@@ -208,8 +208,7 @@ class Runner:
                     self._run_task(spec, backend, plan, limit, summary, options)
             finally:
                 backend.close()
-        computed = summary.failures or any(not c.get("resumed") for c in summary.completed)
-        if computed or not (self.store.root / "summary.json").exists():  # a run that only resumed leaves it as it was
+        if summary.failures or any(not c.get("resumed") for c in summary.completed):  # a run that only resumed writes nothing
             self.store.write_summary(summary.as_dict())
         return summary
 

@@ -212,6 +212,9 @@ def _register_extensions(sub: argparse._SubParsersAction) -> None:  # type: igno
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from harness.quiet import silence_library_warnings
+
+    silence_library_warnings()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.fn(args) or 0)

@@ -214,7 +214,8 @@ class Runner:
 
     def _plan(self, spec: ModelSpec, task: TaskSpec, limit: int | None, seed_override: int | None, summary: RunSummary) -> TaskPlan | None:
         """Items, prompts and what is left to compute for (model, task), read-only and without the model.
-        Returns None (and records why) when there is nothing to run."""
+        A cell with nothing left is reported as resumed; None (with a recorded failure) when its items
+        or prompts cannot be built."""
         seed = task.seed if seed_override is None else seed_override
         try:
             items = build_items(task, seed, limit)

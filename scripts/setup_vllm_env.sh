@@ -18,6 +18,7 @@ fi
 . "$VENV/bin/activate"
 python -m pip install -q --upgrade pip
 if ! python -c "import vllm" 2>/dev/null; then
+  echo "installing $PKG into $VENV (its own torch and transformers; ~4 GB, a few minutes) ..."
   python -m pip install -q "$PKG"
   python -m pip uninstall -y -q torchvision torchaudio torchcodec 2>/dev/null || true
 fi

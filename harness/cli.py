@@ -81,12 +81,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_output_dir(out)
     console.print(f"[bold]{sweep.name}[/bold]: {len(models)} model(s) × {len(tasks)} task(s) → {out}")
     summary = run_sweep(sweep, tasks, registry, output_dir=out, limit=args.limit, seed=args.seed, models=models, show_progress=not args.no_progress)
-    if not args.no_report and summary.completed:
+    computed = any(not c.get("resumed") for c in summary.completed)
+    # a run that only resumed leaves an existing report as it is (committed results stay as committed)
+    if not args.no_report and summary.completed and (computed or not (Path(out) / "report").exists()):
         paths = write_report(out, None, title=sweep.name)
         console.print("tables: " + ", ".join(str(p) for p in paths))
     for f in summary.failures:
         console.print(f"[red]failed[/red] {f.get('model')} {f.get('task', '')} at {f['stage']}: {f['error']}")
-    console.print(f"done: {len(summary.completed)} (model, task) runs completed, {len(summary.failures)} failure(s); summary in {out}/summary.json")
+    if not computed and not summary.failures:
+        console.print(f"done: nothing to compute, all {len(summary.completed)} (model, task) cells already recorded in {out} (nothing written)")
+    else:
+        console.print(f"done: {len(summary.completed)} (model, task) runs completed, {len(summary.failures)} failure(s); summary in {out}/summary.json")
     return 1 if summary.failures else 0  # any failed model, cell or item: the run is not complete
 
 
@@ -237,6 +242,9 @@ def _register_extensions(sub: argparse._SubParsersAction) -> None:  # type: igno
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from harness.quiet import silence_library_warnings
+
+    silence_library_warnings()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.fn(args) or 0)

@@ -1,19 +1,24 @@
 """The sweep loop: models x tasks -> records, resumable, with a progress bar.
 
-Per (model, task): generate items (seeded) -> skip those already in the store -> for each chunk:
-render prompts -> solver -> parse -> teacher-forced log-likelihoods if a metric needs them ->
+Per model: plan every task first (generate items, render prompts, read what the store already has),
+without the model; a model whose tasks are all recorded is never loaded. Then per (model, task) with
+work left, for each chunk: solver -> parse -> teacher-forced log-likelihoods if a metric needs them ->
 metrics -> append records. A model that fails to load, or a chunk whose backend call fails, is
 reported in the summary and the sweep goes on; nothing already recorded is lost. An item whose
 request failed (`finish_reason == "error"`) gets no record and no score: it is listed in
 `<task>.errors.json`, counted in the summary, and computed again by the next run. The output
 folder is locked for the whole run, and a cell's records must share one seed, backend, model id
 and weights hash (store.check_identity).
+
+Progress: a live bar on a terminal; otherwise (logs, CI, `| tee`) a line with items done, rate and
+ETA at most every HARNESS_PROGRESS_SECONDS (default 30) and when a (model, task) finishes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -30,6 +35,7 @@ from harness.errors import HarnessError
 from harness.generators import Item, get_generator
 from harness.hashing import stable_hash
 from harness.metrics import METRICS, load_all, score_output
+from harness.quiet import silence_library_warnings
 from harness.prompts.render import RenderedPrompt, choose_shots, render_prompt, use_chat
 from harness.provenance import git_commit, host_info, package_versions
 from harness.records import ItemRecord, RunMeta
@@ -49,6 +55,50 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {"completed": self.completed, "failures": self.failures}
+
+
+@dataclass
+class TaskPlan:
+    """What a (model, task) needs, worked out without loading the model."""
+
+    task: TaskSpec
+    seed: int
+    items: list[Item]
+    prompts: list[RenderedPrompt]
+    todo: list[int]  # indices into items/prompts of what is not recorded yet
+
+
+def _fmt_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
+
+
+class LineProgress:
+    """Progress for output that is not a terminal: one plain line per period, with rate and ETA."""
+
+    def __init__(self, console: Console, label: str, total: int, done: int, every_s: float | None = None):
+        self.console, self.label, self.total, self.done = console, label, total, done
+        self.start_done = done
+        self.every_s = float(os.environ.get("HARNESS_PROGRESS_SECONDS", "30")) if every_s is None else every_s
+        self.t0 = self.last = time.perf_counter()
+
+    def line(self) -> str:
+        elapsed = time.perf_counter() - self.t0
+        new = self.done - self.start_done
+        rate = new / elapsed if elapsed > 0 else 0.0
+        left = self.total - self.done
+        eta = _fmt_duration(left / rate) if rate > 0 else "?"
+        pct = 100.0 * self.done / self.total if self.total else 100.0
+        return f"  {self.label}: {self.done}/{self.total} items ({pct:.0f}%), {rate:.2f} items/s, elapsed {_fmt_duration(elapsed)}, ETA {eta}"
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if now - self.last >= self.every_s or self.done >= self.total:
+            self.last = now
+            self.console.print(self.line(), highlight=False, soft_wrap=True)
 
 
 def build_items(task: TaskSpec, seed: int, limit: int | None) -> list[Item]:
@@ -130,6 +180,7 @@ class Runner:
         self.chunk_size = chunk_size
         self.console = console or Console(stderr=True)
         self.show_progress = show_progress
+        silence_library_warnings()
 
     def _run_locked(self, models: list[str], tasks: list[TaskSpec], *, limit: int | None = None, seed: int | None = None) -> RunSummary:
         summary = RunSummary()
@@ -142,6 +193,13 @@ class Runner:
                 continue
             options = {**self.backend_options, **self.per_model_backend.get(name, {})}
             self.console.print(f"[bold]▶ {spec.display_name}[/bold] ({spec.params_label}, {'instruct' if spec.instruct else 'base'}) on {self.backend_kind}")
+            plans = [p for task in tasks if (p := self._plan(spec, task, limit, seed, summary)) is not None]
+            pending = [p for p in plans if p.todo]
+            if not pending:
+                self.console.print(f"  nothing left to compute for {spec.display_name}: model not loaded")
+                continue
+            n_left = sum(len(p.todo) for p in pending)
+            self.console.print(f"  {n_left} item(s) to compute in {len(pending)} task(s); loading the model")
             try:
                 t0 = time.perf_counter()
                 backend = self.backend_factory(self.backend_kind, spec, options)
@@ -152,11 +210,12 @@ class Runner:
                 self.console.print(f"[red]✗ {spec.display_name} failed to load: {msg}[/red] — continuing with the next model")
                 continue
             try:
-                for task in tasks:
-                    self._run_task(spec, backend, task, limit, seed, summary, options)
+                for plan in pending:
+                    self._run_task(spec, backend, plan, limit, summary, options)
             finally:
                 backend.close()
-        self.store.write_summary(summary.as_dict())
+        if summary.failures or any(not c.get("resumed") for c in summary.completed):  # a run that only resumed writes nothing
+            self.store.write_summary(summary.as_dict())
         return summary
 
     def run(self, models: list[str], tasks: list[TaskSpec], *, limit: int | None = None, seed: int | None = None) -> RunSummary:
@@ -164,18 +223,35 @@ class Runner:
         with self.store:
             return self._run_locked(models, tasks, limit=limit, seed=seed)
 
-    def _run_task(self, spec: ModelSpec, backend: Backend, task: TaskSpec, limit: int | None, seed_override: int | None, summary: RunSummary, options: dict[str, Any]) -> None:
+    def _plan(self, spec: ModelSpec, task: TaskSpec, limit: int | None, seed_override: int | None, summary: RunSummary) -> TaskPlan | None:
+        """Items, prompts and what is left to compute for (model, task), read-only and without the model.
+        A cell with nothing left is reported as resumed; None (with a recorded failure) when its items
+        or prompts cannot be built."""
         seed = task.seed if seed_override is None else seed_override
-        started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         try:
             items = build_items(task, seed, limit)
             prompts = render_all(task, items, seed, spec.instruct)
         except Exception as exc:  # a broken task must not stop the other tasks of the sweep
             summary.failures.append({"model": spec.name, "task": task.name, "stage": "items", "error": f"{type(exc).__name__}: {exc}"})
             self.console.print(f"[red]  ✗ {task.name}: cannot build items/prompts: {exc}[/red]")
-            return
+            return None
+        try:  # unreadable records: refuse the cell, name the file and line, never skip silently
+            done = self.store.done(spec.name, task.name, task.hash) or {}
+        except HarnessError as exc:
+            summary.failures.append({"model": spec.name, "task": task.name, "stage": "records", "error": str(exc)})
+            self.console.print(f"[red]  ✗ {task.name}: {exc}[/red]")
+            return None
+        todo = [i for i, (it, p) in enumerate(zip(items, prompts)) if done.get(it.id) != resume_key(it.hash, p.as_record())]
+        if not todo:
+            self.console.print(f"  {task.name}: all {len(items)} items already recorded — skipped")
+            summary.completed.append({"model": spec.name, "task": task.name, "n": len(items), "resumed": True})
+        return TaskPlan(task=task, seed=seed, items=items, prompts=prompts, todo=todo)
+
+    def _run_task(self, spec: ModelSpec, backend: Backend, plan: TaskPlan, limit: int | None, summary: RunSummary, options: dict[str, Any]) -> None:
+        task, seed, items, prompts = plan.task, plan.seed, plan.items, plan.prompts
+        started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         identity = {"seed": seed, "backend": backend.info.backend, "model_id": backend.info.model_id, "weights_hash": backend.info.weights_hash}
-        try:  # unreadable records or records of another seed/backend/model: refuse the cell, never mix
+        try:  # records of another seed/backend/model: refuse the cell, never mix
             done = self.store.prepare(spec.name, task.name, task.hash)
             if done:
                 self.store.check_identity(spec.name, task.name, identity)
@@ -211,20 +287,21 @@ class Runner:
             started_at=started,
             backend_options={k: redact(v) for k, v in options.items() if isinstance(v, (int, float, str, bool))},
         )
-        if not todo:
-            self.console.print(f"  {task.name}: all {len(items)} items already recorded — skipped")
+        if not todo:  # recorded meanwhile (another process): nothing to do
             summary.completed.append({"model": spec.name, "task": task.name, "n": len(items), "resumed": True})
             return
-        if len(todo) < len(items):
-            self.console.print(f"  {task.name}: resuming, {len(items) - len(todo)} of {len(items)} already recorded")
         chunk = self.chunk_size or max(int(options.get("batch_size", 16)) * 4, 16)
+        resumed = f", {len(items) - len(todo)} of {len(items)} already recorded" if len(todo) < len(items) else ""
+        self.console.print(f"  {task.name}: computing {len(todo)} item(s) in chunks of {chunk}{resumed}", highlight=False)
         t0 = time.perf_counter()
         failed = None
         item_errors: dict[str, str] = {}  # items whose request failed: no record, retried on the next run
         self.store.write_meta(meta)  # the cell's identity is on disk before its first record
+        live = self.show_progress and self.console.is_terminal
+        lines = LineProgress(self.console, task.name, len(items), len(items) - len(todo)) if self.show_progress and not live else None
         with Progress(
             TextColumn(f"  {task.name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-            console=self.console, disable=not self.show_progress, transient=False,
+            console=self.console, disable=not live, transient=False,
         ) as bar:
             job = bar.add_task(task.name, total=len(items), completed=len(items) - len(todo))
             for start in range(0, len(todo), chunk):
@@ -240,6 +317,8 @@ class Runner:
                 self.store.append(spec.name, task.name, ok)
                 meta.n_done += len(ok)
                 bar.advance(job, len(recs))
+                if lines:
+                    lines.advance(len(recs))
         meta.elapsed_s = round(time.perf_counter() - t0, 3)
         meta.finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         self.store.write_meta(meta)

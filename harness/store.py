@@ -3,9 +3,14 @@
 Resume key = (model, task hash, item id, item hash, prompt): a rerun skips what is already recorded,
 a changed task (new hash) moves the old file aside instead of mixing results, and an item whose
 prompt changed (e.g. fixed shots that shift when N grows) is run again. A line cut off by a
-kill is dropped on the next open. Finished record files may be archived as `<task>.jsonl.gz`
-(that is how reference results are committed); they are read transparently and unpacked again
-if the run is resumed.
+kill is dropped on the next open.
+
+Finished record files may be archived as `<task>.jsonl.gz` (that is how reference results are
+committed). An archive is read as it is and never unpacked, deleted or rewritten by reading or
+resuming: items computed later go to a plain `<task>.jsonl` beside it, and a (model, task) reads as
+the archive followed by that file. The archive is rewritten only when its content really changes
+(`rewrite` with different records, `drop`, `archive` merging new items in), so a run that only
+resumes leaves a committed checkout clean.
 
 Never silently shortened: any other line that does not parse (or an archive that cannot be
 decompressed) makes `read` raise `CorruptRecords` naming the file and every bad line, so a report
@@ -21,7 +26,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import shutil
 import zlib
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -79,6 +83,9 @@ class ResultStore:
     def records_path(self, model: str, task: str) -> Path:
         return self.root / "records" / model / f"{task}.jsonl"
 
+    def archive_path(self, model: str, task: str) -> Path:
+        return self.root / "records" / model / f"{task}.jsonl.gz"
+
     def meta_path(self, model: str, task: str) -> Path:
         return self.root / "records" / model / f"{task}.meta.json"
 
@@ -86,14 +93,21 @@ class ResultStore:
     def read(self, model: str, task: str) -> list[ItemRecord]:
         return list(self._iter(self.records_path(model, task)))
 
-    def read_checked(self, model: str, task: str) -> tuple[list[ItemRecord], list[tuple[int, str]]]:
-        """(records, bad lines as (line number, why)); a torn last line from a kill is not counted as bad."""
-        return self._scan(self._existing(self.records_path(model, task)))
+    def read_checked(self, model: str, task: str) -> tuple[list[ItemRecord], list[tuple[Path, int, str]]]:
+        """(records, bad lines as (file, line number, why)) over the archive and the plain file; a torn
+        last line from a kill is not counted as bad."""
+        recs: list[ItemRecord] = []
+        bad: list[tuple[Path, int, str]] = []
+        for part in self._parts(self.records_path(model, task)):
+            r, b = self._scan(part)
+            recs += r
+            bad += [(part, n, why) for n, why in b]
+        return recs, bad
 
     @staticmethod
-    def _existing(path: Path) -> Path:
-        gz = path.with_name(path.name + ".gz")
-        return gz if not path.exists() and gz.exists() else path
+    def _parts(path: Path) -> list[Path]:
+        """The files holding one (model, task): its archive, then the plain file of later items."""
+        return [p for p in (path.with_name(path.name + ".gz"), path) if p.exists()]
 
     @staticmethod
     def _scan(path: Path) -> tuple[list[ItemRecord], list[tuple[int, str]]]:
@@ -116,27 +130,34 @@ class ResultStore:
 
     @classmethod
     def _iter(cls, path: Path) -> Iterator[ItemRecord]:
-        path = cls._existing(path)
-        recs, bad = cls._scan(path)
-        if bad:
-            raise CorruptRecords(path, bad)
-        yield from recs
+        """Records of one (model, task): the archive `<path>.gz` (if any), then the plain file (if any);
+        an unreadable line anywhere raises `CorruptRecords` naming the file and the line."""
+        for part in cls._parts(path):
+            recs, bad = cls._scan(part)
+            if bad:
+                raise CorruptRecords(part, bad)
+            yield from recs
 
     def quarantine(self, model: str, task: str) -> tuple[Path, int]:
         """Move the unreadable lines of a record file to `<task>.jsonl.quarantine` (appended) and rewrite
         the file with the readable records only; returns (quarantine file, number of lines moved)."""
-        path = self._existing(self.records_path(model, task))
-        lines, _, whole = _read_text(path)
-        recs, bad = self._scan(path)
         q = self.records_path(model, task).with_name(f"{task}.jsonl.quarantine")
-        if whole:
-            raise CorruptRecords(path, whole)  # an unreadable archive: nothing can be kept safely by us
-        if bad:
-            with q.open("a", encoding="utf-8", errors="surrogateescape") as f:
-                for n, _why in bad:
-                    f.write(lines[n - 1] + "\n")
-            self.rewrite(model, task, recs)
-        return q, len(bad)
+        keep: list[ItemRecord] = []
+        moved = 0
+        for path in self._parts(self.records_path(model, task)):
+            lines, _, whole = _read_text(path)
+            if whole:
+                raise CorruptRecords(path, whole)  # an unreadable archive: nothing can be kept safely by us
+            recs, bad = self._scan(path)
+            keep += recs
+            if bad:
+                with q.open("a", encoding="utf-8", errors="surrogateescape") as f:
+                    for n, _why in bad:
+                        f.write(lines[n - 1] + "\n")
+                moved += len(bad)
+        if moved:
+            self.rewrite(model, task, keep)
+        return q, moved
 
     def record_files(self) -> list[tuple[str, str]]:
         """(model, task) of every record file, plain or archived (stale copies left out)."""
@@ -148,26 +169,41 @@ class ResultStore:
             yield from self.read(model, task)
 
     def rewrite(self, model: str, task: str, records: list[ItemRecord]) -> None:
-        """Replace a (model, task) record file atomically, keeping its format (archived stays gzip)."""
+        """Replace a (model, task)'s records atomically. Archived stays archived (gzip, one file);
+        a file whose content would not change is not touched (so its bytes and mtime stay)."""
         path = self.records_path(model, task)
         gz = path.with_name(path.name + ".gz")
-        target = gz if not path.exists() and gz.exists() else path
-        tmp = target.with_name(target.name + ".tmp")
         data = "".join(r.model_dump_json() + "\n" for r in records).encode("utf-8")
-        if target.suffix == ".gz":
-            with gzip.GzipFile(tmp, "wb", mtime=0) as f:
-                f.write(data)
-        else:
-            tmp.write_bytes(data)
-        os.replace(tmp, target)
+        current = (gzip.decompress(gz.read_bytes()) if gz.exists() else b"") + (path.read_bytes() if path.exists() else b"")
+        if current == data and (gz.exists() or path.exists()):
+            return  # unchanged: the files keep their bytes (an archive is never rewritten for nothing)
+        if gz.exists():
+            self._write_gz(gz, data)
+            path.unlink(missing_ok=True)
+            return
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+    @staticmethod
+    def _write_gz(gz: Path, data: bytes) -> None:
+        """Deterministic gzip (no timestamp; the member name is the plain file's name), written atomically."""
+        tmp = gz.with_name(gz.name + ".tmp")
+        with tmp.open("wb") as raw, gzip.GzipFile(filename=gz.name.removesuffix(".gz"), mode="wb", fileobj=raw, mtime=0) as f:
+            f.write(data)
+        os.replace(tmp, gz)
 
     def archive(self) -> list[Path]:
-        """Gzip every finished record file (for committing reference results); returns the archives."""
+        """Gzip every (model, task) that has a plain record file (for committing reference results):
+        its items are appended to the existing archive, if any. Returns the archives written."""
         out = []
         for path in sorted((self.root / "records").glob("*/*.jsonl")):
+            if ".stale-" in path.name:
+                continue
             gz = path.with_name(path.name + ".gz")
-            with path.open("rb") as src, gzip.GzipFile(gz, "wb", mtime=0) as dst:
-                shutil.copyfileobj(src, dst)
+            self._drop_torn_tail(path)
+            old = gzip.decompress(gz.read_bytes()) if gz.exists() else b""
+            self._write_gz(gz, old + path.read_bytes())
             path.unlink()
             out.append(gz)
         return out
@@ -227,7 +263,7 @@ class ResultStore:
     def check_identity(self, model: str, task: str, identity: dict[str, Any]) -> None:
         """Refuse to add to a cell whose records were made by another seed, backend, model id or weights."""
         meta = self.read_meta(model, task)
-        where = self._existing(self.records_path(model, task))
+        where = (self._parts(self.records_path(model, task)) or [self.records_path(model, task)])[-1]
         if meta is not None:
             old = meta.model_dump()
             for k in IDENTITY_FIELDS:
@@ -267,28 +303,39 @@ class ResultStore:
 
     # ------------------------------------------------------------ resume
     def prepare(self, model: str, task: str, task_hash: str) -> dict[str, tuple[str, str]]:
-        """Open (model, task) for appending; return {item_id: resume_key(record)} of what is done."""
+        """Open (model, task) for appending; return {item_id: resume_key(record)} of what is done.
+
+        An archive is only read here: new items will be appended to the plain file beside it.
+        Records of another task hash (the task changed) are moved aside as `<task>.stale-<hash>.*`."""
         path = self.records_path(model, task)
         path.parent.mkdir(parents=True, exist_ok=True)
         gz = path.with_name(path.name + ".gz")
-        if not path.exists() and gz.exists():  # resuming an archived run: unpack it first
-            with gzip.open(gz, "rb") as src, path.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
-            gz.unlink()
-        if not path.exists():
+        if path.exists():
+            self._drop_torn_tail(path)
+        if not path.exists() and not gz.exists():
             return {}
-        self._drop_torn_tail(path)
         done: dict[str, tuple[str, str]] = {}
-        stale = False
+        old_hash = None
         for rec in self._iter(path):
             if rec.task_hash != task_hash:
-                stale = True
+                old_hash = rec.task_hash
                 break
             done[rec.item_id] = resume_key(rec.item_hash, rec.prompt)
-        if stale:
-            old_hash = next(self._iter(path)).task_hash
-            path.rename(path.with_name(f"{task}.stale-{old_hash}.jsonl"))
+        if old_hash is not None:
+            for part, suffix in ((gz, ".jsonl.gz"), (path, ".jsonl")):
+                if part.exists():
+                    part.rename(path.with_name(f"{task}.stale-{old_hash}{suffix}"))
             return {}
+        return done
+
+    def done(self, model: str, task: str, task_hash: str) -> dict[str, tuple[str, str]] | None:
+        """Read-only view of what `prepare` would resume: {item_id: resume_key}, or None when the
+        records belong to another task hash (they would be moved aside and everything rerun)."""
+        done: dict[str, tuple[str, str]] = {}
+        for rec in self._iter(self.records_path(model, task)):
+            if rec.task_hash != task_hash:
+                return None
+            done[rec.item_id] = resume_key(rec.item_hash, rec.prompt)
         return done
 
     def drop(self, model: str, task: str, item_ids: set[str]) -> None:
@@ -305,7 +352,9 @@ class ResultStore:
 
     # ---------------------------------------------------------------- write
     def append(self, model: str, task: str, records: Iterable[ItemRecord]) -> None:
+        """Append to the plain `<task>.jsonl` (never to an archive: it stays as committed)."""
         path = self.records_path(model, task)
+        path.parent.mkdir(parents=True, exist_ok=True)
         lines = "".join(r.model_dump_json() + "\n" for r in records)
         with path.open("a", encoding="utf-8") as f:
             f.write(lines)

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Generate configs/claims/catalogue.yaml from the claims catalogue (Markdown).
 
-The catalogue (CATALOGUE.md, kept outside the repo in shared/claims/) is the source of truth for
+The catalogue (configs/claims/source/CATALOGUE.md, a copy of shared/claims/CATALOGUE.md) is the source of truth for
 the claims' wording; this script turns every `### DDD-NN · title` entry and every untestable
 `DDD-UNN` line into structured YAML so that rules and reports can refer to claims by id.
 
-    python scripts/build_claims_registry.py [../shared/claims/CATALOGUE.md] [-o configs/claims/catalogue.yaml]
+    python scripts/build_claims_registry.py [configs/claims/source/CATALOGUE.md] [-o configs/claims/catalogue.yaml]
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def parse(text: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("catalogue", nargs="?", default="../shared/claims/CATALOGUE.md")
+    ap.add_argument("catalogue", nargs="?", default="configs/claims/source/CATALOGUE.md")
     ap.add_argument("-o", "--output", default="configs/claims/catalogue.yaml")
     args = ap.parse_args(argv)
     src = Path(args.catalogue)

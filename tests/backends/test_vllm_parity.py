@@ -3,7 +3,8 @@
 The vLLM side runs as `harness run --backend vllm` in its own environment (a subprocess), the HF side
 in process; `harness parity` then compares the two run folders item by item and must pass (identical
 greedy outputs, |Δ log p(gold)| <= 1e-3). A deliberately different model (Gemma 3 270M) must fail.
-Needs `bash scripts/setup_vllm_env.sh`; skipped without .venv-vllm unless HARNESS_REQUIRE_VLLM=1.
+Needs `bash scripts/setup_vllm_env.sh` and both models installed (`harness models install smollm2-135m gemma3-270m`;
+scripts/test.sh does both, with output); skipped without .venv-vllm unless HARNESS_REQUIRE_VLLM=1.
 """
 
 from __future__ import annotations
@@ -50,10 +51,8 @@ def test_transformers_and_vllm_agree(parity_run: tuple[int, Path, Path]) -> None
     assert r["passed"] and rc == 0
 
 
-def test_a_different_model_fails(parity_run: tuple[int, Path, Path], registry, tmp_path: Path) -> None:
-    from harness.weights import install_model
-
-    install_model(registry.get("gemma3-270m"), log=lambda m: None)
+def test_a_different_model_fails(parity_run: tuple[int, Path, Path], require_model, tmp_path: Path) -> None:
+    require_model("gemma3-270m")  # installed by scripts/test.sh (with output), never downloaded inside the test
     _, work, _ = parity_run
     rc = main(["parity", "--a", "hf:gemma3-270m", "--b-dir", str(work / "b"), "--task", "addition_3digit",
                "--limit", N, "--work-dir", str(tmp_path / "w"), "--out", str(tmp_path / "o")])

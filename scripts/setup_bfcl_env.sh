@@ -2,7 +2,7 @@
 # Create (or reuse) .venv-bfcl: the Berkeley Function Calling Leaderboard package `bfcl-eval`,
 # pinned, installed WITHOUT its dependency tree (it pins numpy 1.26, vllm, provider SDKs ...).
 # The harness reads BFCL's data files from this wheel (their SHA-256 are pinned in
-# harness/generators/bfcl_data.lock.json) and tests/bfcl runs BFCL's own, unmodified AST checker
+# harness/data/bfcl_data.lock.json) and tests/bfcl runs BFCL's own, unmodified AST checker
 # in this environment (scripts/bfcl_reference.py) to cross-check the harness's matcher.
 # Only two small pure-Python imports of the checker/decoder modules are installed next to it
 # (filelock, tenacity). Idempotent; safe to rerun.

@@ -2,7 +2,7 @@
 
 Nothing of BFCL is copied into this repository: the data files are read at run time from the
 wheel that `scripts/setup_bfcl_env.sh` installs into `.venv-bfcl` (without its dependency tree),
-and each file's SHA-256 is checked against `bfcl_data.lock.json` next to this module, so a run
+and each file's SHA-256 is checked against `harness/data/bfcl_data.lock.json`, so a run
 always scores the pinned data. Where the files are looked for, in order: `$BFCL_DATA_DIR`,
 `<repo>/.venv-bfcl/lib/python3*/site-packages/bfcl_eval/data`, an importable `bfcl_eval` package.
 
@@ -28,7 +28,7 @@ from pydantic import Field
 from harness.errors import HarnessError
 from harness.generators.base import GeneratorParams, Item, register_generator
 
-LOCK_FILE = Path(__file__).with_name("bfcl_data.lock.json")
+LOCK_FILE = Path(__file__).resolve().parents[1] / "data" / "bfcl_data.lock.json"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance",
               "live_simple", "live_multiple", "live_parallel", "live_irrelevance")

@@ -207,10 +207,10 @@ def entry_cases(e: dict[str, Any], category: str) -> Iterator[Case]:
         yield Case(eid, kind, category, text=t)
 
 
-def all_cases() -> tuple[dict[str, dict[str, Any]], list[Case]]:
+def all_cases(limit_per_category: int | None = None) -> tuple[dict[str, dict[str, Any]], list[Case]]:
     entries, cases = {}, []
     for cat in AST_CATEGORIES + IRRELEVANCE_CATEGORIES:
-        for e in load_category(cat):
+        for e in load_category(cat)[:limit_per_category]:
             entries[e["id"]] = {"category": cat, "functions": e["function"], "gold": e["gold"]}
             cases.extend(entry_cases(e, cat))
     return entries, cases
@@ -272,16 +272,7 @@ class Comparison:
 def compare(python: Path, limit_per_category: int | None = None, keep: Callable[[Case], bool] = lambda c: True,
             opts: BfclOptions = DEFAULT) -> Comparison:
     """Score every case (or the first `limit_per_category` entries' cases of each category) both ways."""
-    entries, cases = all_cases()
-    if limit_per_category:
-        seen: Counter = Counter()
-        kept = []
-        for c in cases:
-            ids = seen.setdefault(c.category, set())  # type: ignore[arg-type]
-            ids.add(c.entry)
-            if len(ids) <= limit_per_category:
-                kept.append(c)
-        cases = kept
+    entries, cases = all_cases(limit_per_category)
     cases = [c for c in cases if keep(c)]
     ref = reference_verdicts(entries, cases, python)
     assert len(ref) == len(cases), (len(ref), len(cases))

@@ -107,7 +107,8 @@ def bfcl(task: TaskSpec, items: list[Item], prompts: list[RenderedPrompt], backe
     except ValueError as exc:
         raise ConfigError(task.source_file or task.name, "solver.params", str(exc)) from None
     g = task.generation
-    native = params.mode == "fc" and supports_native_tools(backend)
+    # an OpenAI-compatible server takes `tools` itself; a local model needs a chat template with tools
+    native = params.mode == "fc" and (backend.info.backend == "openai" or supports_native_tools(backend))
     reqs, metas = [], []
     for it in items:
         fns, msgs = it.meta["functions"], it.meta["messages"]

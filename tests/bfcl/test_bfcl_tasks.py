@@ -83,3 +83,24 @@ def test_missing_or_changed_data_is_one_clear_error(tmp_path, monkeypatch) -> No
     monkeypatch.setattr(g.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(BfclDataError, match="setup_bfcl_env.sh"):
         load_category("parallel")
+
+
+def test_openai_backend_gets_the_tools_field_and_its_parsed_calls_are_scored() -> None:
+    from harness.backends.base import Generation
+
+    class Server(FakeBackend):
+        """Stands in for an OpenAI-compatible server that parses tool calls itself."""
+
+        def generate(self, requests):  # noqa: ANN001, ANN202
+            self.seen = requests
+            return [Generation(text="", tool_calls=[{"type": "function", "function": {"name": r.tools[0]["function"]["name"], "arguments": '{"x": 1}'}}])
+                    for r in requests]
+
+    task = select_tasks(load_tasks("tasks"), ["bfcl_live_simple"])[0]
+    items = build_items(task, task.seed, 3)
+    backend = Server()
+    backend.info.backend = "openai"
+    recs = score_chunk(task, "fake", task.seed, items, render_all(task, items, task.seed, instruct=True), backend)
+    assert all(r.tools and "." not in r.tools[0]["function"]["name"] for r in backend.seen)
+    assert [r.trajectory[0]["mode"] for r in recs] == ["fc"] * 3
+    assert recs[2].scores["bfcl_called"] == 1.0 and recs[2].scores["bfcl_accuracy"] == 0.0  # uber.ride(x=1): a call, a wrong one

@@ -50,13 +50,24 @@ class Case:
 
 
 # ------------------------------------------------------------------------------------ helpers
+def _answer(v: Any) -> Any:
+    """An acceptable value as a model would write it: a dict answer holds lists of acceptable values
+    per key ({"a": ["x", "y"], "b": [1, ""]} -> {"a": "x", "b": 1}; a key whose first answer is "" is left out)."""
+    if isinstance(v, dict):
+        return {k: _answer(next(x for x in vals if x != "")) for k, vals in v.items()
+                if isinstance(vals, list) and any(x != "" for x in vals) and vals[0] != ""}
+    if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+        return [_answer(x) for x in v]
+    return copy.deepcopy(v)
+
+
 def _base_call(gold_call: dict[str, Any]) -> dict[str, Any]:
     name, spec = next(iter(gold_call.items()))
     args = {}
     for p, vals in spec.items():
         v = next((x for x in vals if x != ""), None)
         if v is not None or "" not in vals:
-            args[p] = copy.deepcopy(v)
+            args[p] = _answer(v)
     return {name: args}
 
 
@@ -181,7 +192,7 @@ def entry_cases(e: dict[str, Any], category: str) -> Iterator[Case]:
                 if v == "":
                     new[i][name].pop(p, None)
                 else:
-                    new[i][name][p] = copy.deepcopy(v)
+                    new[i][name][p] = _answer(v)
                 yield Case(eid, "gold_alternative", category, decoded=new)
     targets = [0] if len(gold) == 1 else sorted({0, len(gold) - 1})
     for i in targets:

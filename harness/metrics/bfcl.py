@@ -356,7 +356,8 @@ def reply(ctx: ScoreContext) -> dict[str, Any]:
                  lower_is_better=("bfcl_truncated",))
 def bfcl_ast(ctx: ScoreContext) -> Scores:
     """BFCL's verdict on one reply (`bfcl_accuracy`); `bfcl_called`: at least one decodable call;
-    `bfcl_decoded`: the reply decoded (prompting: valid Python calls; fc: well-formed tool calls);
+    `bfcl_decoded`: the reply decoded (prompting: valid Python calls; fc: no malformed call object; a
+    reply without `<tool_call>` blocks decodes to "no call", as in BFCL's Qwen FC handler);
     `bfcl_truncated`: the generation hit its token budget."""
     m, r = ctx.item.meta, reply(ctx)
     verdict, calls = decode_and_check(r["text"], m["functions"], m["gold"], m["category"], mode=r["mode"], tool_calls=r["tool_calls"],

@@ -72,7 +72,16 @@ def test_every_task_generator_is_prefix_stable() -> None:
 
     from harness.config.task import load_tasks
 
+    from harness.generators.bfcl import BfclDataError, data_dir
+
+    try:
+        data_dir()
+        have_bfcl = True
+    except BfclDataError:  # BFCL's data come from the bfcl-eval wheel (scripts/setup_bfcl_env.sh); tests/bfcl cover them
+        have_bfcl = False
     for task in load_tasks(Path(__file__).resolve().parents[1] / "tasks").values():
+        if task.generator.name == "bfcl" and not have_bfcl:
+            continue
         n = min(task.n_items, 60)
         small, large = build_items(task, task.seed, n), build_items(task, task.seed, 2 * n)
         assert [(i.id, i.hash) for i in small] == [(i.id, i.hash) for i in large[:n]], task.name

@@ -2,11 +2,12 @@
 
 - `fc_ast` (single turn, after the Berkeley Function-Calling Leaderboard's AST checker): the
   output must hold exactly one call whose name matches and whose arguments match one acceptable
-  value each (type-aware: strings compared after BFCL's normalisation, numbers numerically, an int
-  is not accepted for a string nor a string for a number; optional params may be omitted when
-  their list holds ""). `fc_args` gives argument-level partial credit. On `irrelevance` items the
-  right answer is no call; as in BFCL an undecodable attempt is not a call (reported separately as
-  `fc_json_valid`).
+  value each (typed by the tool's JSON schema: an int is accepted for a number, never a float for an
+  integer; strings compared after BFCL's normalisation, numbers exactly, dicts key by key; optional
+  params may be omitted, or given as "", when their list holds ""). `fc_args` gives argument-level
+  partial credit. On `irrelevance` items the right answer is no call; as in BFCL an undecodable
+  attempt, or one readable only after a repair, is not a call (reported separately as
+  `fc_json_valid`). The full BFCL matcher (parallel calls, BFCL's own data) is harness/metrics/bfcl.py.
 - `agent_trace`: steps, calls, malformed calls, tool errors, whether the step limit was hit.
 - `answer_contains`: the final answer contains the target as a whole phrase (numbers ignore commas).
 - `file_cleanup`: replays the recorded calls on a fresh copy of the item's file system and
@@ -43,22 +44,50 @@ def first_turn(ctx: ScoreContext) -> tuple[list[Call], list[str]]:
     return ex.calls, [*ex.malformed, *ex.repaired]
 
 
+def _n_repaired(ctx: ScoreContext) -> int:
+    """How many calls of the first model turn were readable only after a repair (e.g. a truncated `{`)."""
+    for t in ctx.trajectory or []:
+        if t.get("role") == "assistant":
+            return len(t.get("repaired", []))
+    return len(extract_calls(ctx.output, tuple(ctx.item.meta.get("tools", []))).repaired)
+
+
 # ------------------------------------------------------------------------------- BFCL matching
 def standardize(s: str) -> str:
     """BFCL's string normalisation: drop spaces and , . / - _ * ^, lower-case, ' -> "."""
     return re.sub(r"[ ,./\-_*^]", "", s).lower().replace("'", '"')
 
 
-def value_matches(given: Any, acceptable: list[Any]) -> bool:
+_JSON_TYPES: dict[str, tuple[type, ...]] = {"integer": (int,), "number": (int, float), "string": (str,), "boolean": (bool,),
+                                            "array": (list,), "object": (dict,)}
+
+
+def _typed(given: Any, schema_type: str | None) -> bool:
+    """The value has the schema's type (BFCL: an int is accepted for a number, a float never for an integer; a bool is no number)."""
+    if schema_type is None or schema_type not in _JSON_TYPES:
+        return True
+    if isinstance(given, bool) and schema_type != "boolean":
+        return False
+    return isinstance(given, _JSON_TYPES[schema_type])
+
+
+def value_matches(given: Any, acceptable: list[Any], schema_type: str | None = None) -> bool:
+    """BFCL's value rules: strings after normalisation, numbers exactly (int == float of the same value
+    where the schema allows both), lists element-wise in order, dicts key by key (a key whose answers
+    hold "" may be left out). An explicit "" matches where "" is acceptable (an optional string left empty)."""
+    if not _typed(given, schema_type):
+        return False
     for a in acceptable:
         if a == "":
+            if given == "":
+                return True
             continue
         if isinstance(a, bool):
             if given is a:
                 return True
         elif isinstance(a, (int, float)):
-            if isinstance(given, (int, float)) and not isinstance(given, bool) and abs(given - a) <= 1e-6 * max(1.0, abs(a)):
-                if not (isinstance(a, int) and isinstance(given, float) and not given.is_integer()):
+            if isinstance(given, (int, float)) and not isinstance(given, bool) and given == a:
+                if not (isinstance(a, int) and isinstance(given, float) and schema_type != "number"):
                     return True
         elif isinstance(a, str):
             if isinstance(given, str) and standardize(given) == standardize(a):
@@ -66,16 +95,30 @@ def value_matches(given: Any, acceptable: list[Any]) -> bool:
         elif isinstance(a, list):
             if isinstance(given, list) and len(given) == len(a) and all(value_matches(g, [x]) for g, x in zip(given, a)):
                 return True
+        elif isinstance(a, dict):
+            if isinstance(given, dict) and all(k in a for k in given) and all(
+                    value_matches(given[k], v if isinstance(v, list) else [v]) if k in given else "" in (v if isinstance(v, list) else [v])
+                    for k, v in a.items()):
+                return True
         elif given == a:
             return True
     return False
 
 
+def _schema_types(name: str) -> dict[str, str]:
+    load_all()
+    tool = TOOLS.get(name)
+    props = tool.parameters.get("properties", {}) if tool else {}
+    return {k: v.get("type") for k, v in props.items() if isinstance(v, dict)}
+
+
 def match_call(call: Call, gold: dict[str, Any]) -> tuple[bool, float]:
-    """(exact AST match, argument-level partial credit) of one call against one gold call."""
+    """(exact AST match, argument-level partial credit) of one call against one gold call; the
+    harness tool's JSON schema (when the name is a known tool) gives each argument's type."""
     if call.name != gold["name"]:
         return False, 0.0
     spec: dict[str, list[Any]] = gold["arguments"]
+    types = _schema_types(call.name)
     extra = [k for k in call.arguments if k not in spec]
     correct = 0
     ok = not extra
@@ -86,7 +129,7 @@ def match_call(call: Call, gold: dict[str, Any]) -> tuple[bool, float]:
             else:
                 correct += 1
             continue
-        if value_matches(call.arguments[k], acceptable):
+        if value_matches(call.arguments[k], acceptable, types.get(k)):
             correct += 1
         else:
             ok = False
@@ -99,7 +142,8 @@ def fc_ast(ctx: ScoreContext) -> Scores:
     calls, malformed = first_turn(ctx)
     gold: list[dict[str, Any]] = ctx.item.meta.get("gold", [])
     json_valid = None if not (calls or malformed) else float(not malformed)
-    if not gold:  # irrelevance: the right answer is no call
+    if not gold:  # irrelevance: the right answer is no call; a call readable only after a repair is no call (BFCL)
+        calls = calls[: max(0, len(calls) - _n_repaired(ctx))]
         return {"fc_accuracy": float(not calls), "fc_name": None, "fc_args": None, "fc_called": float(bool(calls)), "fc_json_valid": json_valid}
     best_ok, best_partial, name_ok = False, 0.0, False
     for g in gold:

@@ -80,3 +80,23 @@ def test_doubled_braces_from_the_qwen_coder_template_are_repaired_and_flagged() 
     item = Item(id="x", fields={}, target="", meta={"gold": [{"name": "calculator", "arguments": {"expression": ["33 * 73 + 414", "33*73+414"]}}]})
     s = fc_ast(_ctx(item, {"calls": [c.as_dict() for c in ex.calls], "malformed": [], "repaired": ex.repaired}))
     assert s["fc_accuracy"] == 1.0 and s["fc_json_valid"] == 0.0
+
+
+def test_fc_matcher_bugs_of_issue_16_are_fixed() -> None:
+    days = {"name": "date_add_days", "arguments": {"date": ["2020-01-01"], "days": [5]}}
+    assert match_call(Call("date_add_days", {"date": "2020-01-01", "days": 5}), days)[0]
+    assert not match_call(Call("date_add_days", {"date": "2020-01-01", "days": 5.0}), days)[0]  # float for an integer param
+    conv = {"name": "convert_units", "arguments": {"value": [8.854e-12], "from_unit": ["ft"], "to_unit": ["m"]}}
+    for v in (8.854e-11, 0.0):
+        assert not match_call(Call("convert_units", {"value": v, "from_unit": "ft", "to_unit": "m"}), conv)[0]  # exact numbers
+    big = {"name": "convert_units", "arguments": {"value": [213000000], "from_unit": ["ft"], "to_unit": ["m"]}}
+    assert not match_call(Call("convert_units", {"value": 213000001, "from_unit": "ft", "to_unit": "m"}), big)[0]
+    nested = {"name": "x", "arguments": {"opts": [{"a": ["v"], "b": [1, ""]}], "rows": [[{"k": ["v"]}]], "s": ["", "metric"]}}
+    assert match_call(Call("x", {"opts": {"a": "V"}, "rows": [{"k": "v"}], "s": ""}), nested)[0]  # dicts, list of dicts, explicit ""
+    assert not match_call(Call("x", {"opts": {"b": 1}, "rows": [{"k": "v"}]}), nested)[0]
+
+
+def test_fc_irrelevance_counts_a_repaired_truncated_call_as_no_call() -> None:
+    irr = get_generator("function_calling")({"category": "irrelevance"}, 3, 1)[0]
+    turn = {"calls": [{"name": "calculator", "arguments": {}}], "malformed": [], "repaired": ['<tool_call>{"name": "calculator", "arguments": {']}
+    assert fc_ast(_ctx(irr, turn))["fc_accuracy"] == 1.0

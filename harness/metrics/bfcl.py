@@ -213,15 +213,15 @@ def _type_ok(value: Any, acceptable: list[Any], expected: type, nested: type | N
     """(type accepted, the answer is a "variable"). A value of the answer's own type is accepted when that
     type differs from the doc's; arrays check their elements one level deep against some answer list."""
     ans_type = _answer_type(acceptable)
-    variable = ans_type is not None and ans_type != expected
-    if type(value) == expected:
+    variable = ans_type is not None and ans_type is not expected
+    if type(value) is expected:
         if nested is None:
             return True, variable
         for cand in acceptable:
-            if type(cand) != list or all(_type_ok(el, cand, nested, None)[0] for el in value):
+            if type(cand) is not list or all(_type_ok(el, cand, nested, None)[0] for el in value):
                 return True, variable
         return False, variable
-    return (ans_type is not None and type(value) == ans_type), True
+    return (ans_type is not None and type(value) is ans_type), True
 
 
 def _dict_ok(value: dict[str, Any], acceptable: list[Any]) -> bool:

@@ -25,7 +25,7 @@ from harness.config.task import TaskSpec
 from harness.generators import Item, get_generator
 from harness.hashing import stable_hash
 from harness.metrics import METRICS, load_all, score_output
-from harness.prompts.render import RenderedPrompt, choose_shots, render_prompt, use_chat
+from harness.prompts.render import RenderedPrompt, choose_shots, render_prompt, task_facets, use_chat
 from harness.provenance import git_commit, host_info, package_versions
 from harness.records import ItemRecord, RunMeta
 from harness.solvers import SOLVERS
@@ -159,6 +159,7 @@ class Runner:
         try:
             items = build_items(task, seed, limit)
             prompts = render_all(task, items, seed, spec.instruct)
+            facets = task_facets(task, spec.instruct)
         except Exception as exc:  # a broken task must not stop the other tasks of the sweep
             summary.failures.append({"model": spec.name, "task": task.name, "stage": "items", "error": f"{type(exc).__name__}: {exc}"})
             self.console.print(f"[red]  ✗ {task.name}: cannot build items/prompts: {exc}[/red]")
@@ -191,6 +192,8 @@ class Runner:
             host=host_info(),
             started_at=started,
             backend_options={k: v for k, v in options.items() if isinstance(v, (int, float, str, bool))},
+            prompt_format=facets["format"],
+            facets=facets,
         )
         if not todo:
             self.console.print(f"  {task.name}: all {len(items)} items already recorded — skipped")

@@ -143,7 +143,7 @@ def item_rows(records: Iterable[ItemRecord], score_key: str | None = None) -> li
         digits = re.sub(r"\s", "", target)
         ops = operands_from_prompt(r.prompt)
         carries = carry_in = None
-        if ops is not None and digits.isdigit() and ops[0] + ops[1] == int(digits):
+        if ops is not None and str(ops[0] + ops[1]) == digits:
             carries = n_carries(*ops)
             carry_in = list(reversed(carry_columns(*ops)))
         parsed = r.parsed if r.valid else None
@@ -253,15 +253,25 @@ def fit_item_logit(rows: Sequence[ItemRow], formula: str | None = None) -> Logit
     """Logit of exact match on item features and model: `correct ~ carries + L + C(model)` by default.
 
     Terms that do not vary in the rows (one model, one length) are left out of the default formula.
-    Models at 0% or 100% cause separation; the fit then says so in `note` instead of reporting
-    unbounded coefficients as findings.
+    Models at 0% or 100% would cause separation: they are left out of a pooled fit and named in `note`;
+    a fit that still separates says so in `note` instead of reporting unbounded coefficients as findings.
     """
     rows = [r for r in rows if r.carries is not None] if formula is None or "carries" in formula else list(rows)
     df = _frame(rows)
+    dropped: list[str] = []
+    if len(df) and df["model"].nunique() > 1:
+        rate = df.groupby("model")["correct"].mean()
+        dropped = sorted(m for m, v in rate.items() if v in (0.0, 1.0))
+        if dropped and len(dropped) < len(rate):
+            df = df[~df["model"].isin(dropped)]
     if formula is None:
         terms = [t for t, col in (("carries", "carries"), ("L", "L"), ("C(model)", "model")) if len(df) and df[col].nunique() > 1]
         formula = "correct ~ " + (" + ".join(terms) if terms else "1")
-    return _fit(df, formula)
+    fit = _fit(df, formula)
+    if dropped and len(dropped) < df["model"].nunique() + len(dropped):
+        why = f"left out (every item right or every item wrong: separation): {', '.join(dropped)}"
+        fit = LogitFit(fit.formula, fit.n, fit.coefs, fit.converged, "; ".join(x for x in (why, fit.note) if x))
+    return fit
 
 
 # ------------------------------------------------------------------ the independence premise
@@ -273,18 +283,21 @@ class IndependenceCheck:
     predicted_all_right: float  # mean over items of Π_j p̂_ij (unit logit on features)
     naive_pL: float  # mean over items of p^L_i with one pooled p (no features)
     z: float  # (Σ obs − Σ pred) / sqrt(Σ pred(1 − pred)) over items
-    dispersion: float  # observed variance of errors per item / Poisson-binomial prediction (1 = independent)
+    dispersion: float  # Σ_i (errors_i − μ_i)² / Σ_i σ²_i: 1 when units fail independently, > 1 when errors cluster
+    p_z: float  # two-sided, from simulating independent units with the fitted p̂_ij
+    p_dispersion: float  # upper tail, same simulation
     free_S: Estimate  # free-generation exact match on the same items
     formula: str
     note: str = ""
+    alpha: float = 0.05
 
     @property
     def verdict(self) -> str:
-        if self.n_items < 20 or not math.isfinite(self.z):
-            return "too few items"
-        if self.z > 2 or self.dispersion > 1.5:
+        if self.note.startswith("every unit"):
+            return "uninformative (no errors or no successes)"
+        if self.p_dispersion < self.alpha or (self.z > 0 and self.p_z < self.alpha):
             return "clustered (errors not independent)"
-        if self.z < -2:
+        if self.z < 0 and self.p_z < self.alpha:
             return "fewer all-right items than independence predicts"
         return "consistent with independence"
 
@@ -296,21 +309,38 @@ def _unit_frame(rows: Sequence[ItemRow]):  # type: ignore[no-untyped-def]
     for k, r in enumerate(rows):
         assert r.tf_greedy is not None
         n = len(r.tf_greedy)
+        carry = r.carry_in if r.carry_in is not None and len(r.carry_in) == n else [0] * n
         for j, h in enumerate(r.tf_greedy):
             data["hit"].append(float(h))
             data["item"].append(k)
             data["pos"].append(j / max(n - 1, 1))
-            data["carry"].append(r.carry_in[j] if r.carry_in is not None else 0)
+            data["carry"].append(carry[j])
             data["L"].append(n)
     return pd.DataFrame(data)
 
 
-def independence_check(rows: Sequence[ItemRow]) -> IndependenceCheck | None:
+def _stats(hits: np.ndarray, p: np.ndarray, item: np.ndarray, n_items: int) -> tuple[float, float]:
+    """(z of the all-right count, dispersion of error counts) for unit outcomes `hits` (rows = draws)."""
+    err = 1.0 - hits
+    mu = np.bincount(item, weights=1.0 - p, minlength=n_items)
+    var = np.bincount(item, weights=p * (1.0 - p), minlength=n_items)
+    logp = np.bincount(item, weights=np.log(np.clip(p, 1e-300, 1.0)), minlength=n_items)
+    pred_all = np.exp(logp)
+    sd_all = math.sqrt(float(np.sum(pred_all * (1 - pred_all))))
+    errs = np.stack([np.bincount(item, weights=e, minlength=n_items) for e in np.atleast_2d(err)])
+    all_right = (errs == 0).sum(axis=1)
+    z = (all_right - pred_all.sum()) / sd_all if sd_all > 0 else np.full(len(errs), np.nan)
+    disp = ((errs - mu) ** 2).sum(axis=1) / var.sum() if var.sum() > 0 else np.full(len(errs), np.nan)
+    return z, disp
+
+
+def independence_check(rows: Sequence[ItemRow], n_sim: int = 2000, seed: int = 0, alpha: float = 0.05) -> IndependenceCheck | None:
     """Do answer units fail independently, given each unit's difficulty? (one model; teacher forcing)
 
     Unit logit `hit ~ carry + pos (+ L)` (carry: carry into the unit's column, additions only; pos: relative
-    position 0..1; L when several lengths are pooled), then compare the items' all-right count and
-    error-count variance with the Poisson-binomial prediction from the fitted p̂_ij.
+    position 0..1; L when several lengths are pooled), then compare the items' all-right count (z) and the
+    dispersion of their error counts with what independent units with the fitted p̂_ij give: p-values come
+    from `n_sim` seeded simulations of that null (the fit's own uncertainty is not propagated).
     """
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
@@ -323,32 +353,41 @@ def independence_check(rows: Sequence[ItemRow]) -> IndependenceCheck | None:
     formula = "hit ~ " + (" + ".join(terms) if terms else "1")
     note = ""
     if df["hit"].nunique() < 2:
-        p_hat = np.full(len(df), df["hit"].iloc[0])
-        note = "every unit right or every unit wrong: prediction is the constant rate"
+        p_hat = np.full(len(df), float(df["hit"].iloc[0]))
+        note = "every unit right or every unit wrong: nothing to test"
     else:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = smf.glm(formula, data=df, family=sm.families.Binomial()).fit()
-            p_hat = np.clip(np.asarray(res.predict(df)), 0.0, 1.0)
+            p_hat = np.clip(np.asarray(res.predict(df), dtype=float), 1e-9, 1 - 1e-9)
         except Exception as exc:  # noqa: BLE001 - separation/singular: fall back to the pooled rate
-            p_hat = np.full(len(df), df["hit"].mean())
+            p_hat = np.full(len(df), float(df["hit"].mean()))
             note = f"unit logit not estimable ({type(exc).__name__}); pooled rate used"
-    df = df.assign(p=p_hat, err=1.0 - df["hit"])
-    g = df.groupby("item")
-    pred_all = g["p"].apply(lambda s: float(np.prod(s.to_numpy())))
-    obs_all = g["hit"].apply(lambda s: float(s.min()))
-    var_all = pred_all * (1 - pred_all)
-    z = float((obs_all.sum() - pred_all.sum()) / math.sqrt(var_all.sum())) if var_all.sum() > 0 else float("nan")
-    pred_var_err = g["p"].apply(lambda s: float(np.sum(s.to_numpy() * (1 - s.to_numpy()))))
-    pred_mean_err = g["p"].apply(lambda s: float(np.sum(1 - s.to_numpy())))
-    errs = g["err"].sum()
-    # observed dispersion of error counts around their predicted means, over the predicted variance
-    denom = float(pred_var_err.sum())
-    dispersion = float(((errs - pred_mean_err) ** 2).sum() / denom) if denom > 0 else float("nan")
+    item = df["item"].to_numpy()
+    hits = df["hit"].to_numpy()
+    n_items = len(rows)
+    z_obs, d_obs = (float(x[0]) for x in _stats(hits, p_hat, item, n_items))
+    p_z = p_d = float("nan")
+    if not note.startswith("every unit") and n_sim > 0:
+        rng = np.random.default_rng(seed)
+        sims_z, sims_d = [], []
+        for start in range(0, n_sim, 200):
+            draws = (rng.random((min(200, n_sim - start), len(p_hat))) < p_hat).astype(float)
+            z, d = _stats(draws, p_hat, item, n_items)
+            sims_z.append(z)
+            sims_d.append(d)
+        sz, sd = np.concatenate(sims_z), np.concatenate(sims_d)
+        if math.isfinite(z_obs):
+            p_z = float(min(1.0, 2 * min(np.mean(sz >= z_obs - 1e-12), np.mean(sz <= z_obs + 1e-12))))
+        if math.isfinite(d_obs):
+            p_d = float(np.mean(sd >= d_obs - 1e-12))
+    pred_all = float(np.mean([np.prod(p_hat[item == k]) for k in range(n_items)]))
+    obs_all = float(np.mean([r.tf_exact for r in rows]))
     p_pool = float(df["hit"].mean())
     naive = float(np.mean([p_pool ** len(r.tf_greedy or []) for r in rows]))
     return IndependenceCheck(
-        n_items=len(rows), n_units=len(df), observed_all_right=float(obs_all.mean()), predicted_all_right=float(pred_all.mean()),
-        naive_pL=naive, z=z, dispersion=dispersion, free_S=estimate([r.correct for r in rows], "binary"), formula=formula, note=note,
+        n_items=n_items, n_units=len(df), observed_all_right=obs_all, predicted_all_right=pred_all, naive_pL=naive,
+        z=z_obs, dispersion=d_obs, p_z=p_z, p_dispersion=p_d, free_S=estimate([r.correct for r in rows], "binary"),
+        formula=formula, note=note, alpha=alpha,
     )

@@ -126,6 +126,12 @@ def test_independence_check_tells_clustered_from_independent_errors() -> None:
     ind = independence_check(item_rows(_units_records(400, 6, 3, clustered=False)))
     clu = independence_check(item_rows(_units_records(400, 6, 4, clustered=True)))
     assert ind is not None and clu is not None
-    assert abs(ind.z) < 2.5 and 0.7 < ind.dispersion < 1.3 and ind.verdict == "consistent with independence"
-    assert clu.z > 3 and clu.dispersion > 1.5 and clu.verdict.startswith("clustered")
+    assert abs(ind.z) < 2.5 and 0.7 < ind.dispersion < 1.3 and ind.p_dispersion > 0.05 and ind.verdict == "consistent with independence"
+    assert clu.z > 3 and clu.dispersion > 1.5 and clu.p_dispersion < 0.01 and clu.verdict.startswith("clustered")
     assert abs(ind.observed_all_right - 0.9**6) < 0.08
+
+
+def test_pooled_logit_leaves_out_a_model_at_zero() -> None:
+    rows = item_rows(_synthetic("m1", 0.3, 300, 1) + [rec("dead", 100 + i, 200, "0", item_id=f"d{i}") for i in range(50)])
+    fit = fit_item_logit(rows)
+    assert fit.coefs and "dead" in fit.note and all("dead" not in c.name for c in fit.coefs)

@@ -117,6 +117,20 @@ def labels_section(store: ResultStore) -> list[str]:
                 f"{pct(b.majority) if b else '—'} ({b.majority_label if b else ''}) | {pval(p_major)} | "
                 f"{(pp(d0.diff) + ' (' + pval(d0.p_value) + ')') if d0 else '—'} | {(pp(dw.diff) + ' (' + pval(dw.p_value) + ')') if dw else '—'} |"
             )
+    out += ["", "Spread of each cell across templates (items shared by all templates of the model; best − worst paired, McNemar):", "",
+            "| model | cell | templates | min–max | best − worst [95% CI] | McNemar p |", "|---|---|---|---:|---:|---:|"]
+    for m in MODELS:
+        for k in ("k0", "k4", "k4_wrong"):
+            cells = {t: scores(store, m, f"icl_labels_{k}{suf}") for t, suf in LABEL_TEMPLATES.items()}
+            cells = common({t: c for t, c in cells.items() if c})
+            if len(cells) < 2:
+                continue
+            sp = template_spread(cells)
+            bw = sp.best_vs_worst
+            out.append(
+                f"| {m} | {k} | {','.join(sorted(cells))} | {100 * sp.per_template[sp.low_template].mean:.1f}–{100 * sp.per_template[sp.high_template].mean:.1f}"
+                f" ({sp.low_template}–{sp.high_template}) | {pp(bw.diff)} [{pp(bw.low)}, {pp(bw.high)}] | {pval(bw.p_value)} |"
+            )
     out += ["", "Template sensitivity of the effects (+ / − significant at 0.05 in that direction, 0 not significant):", "",
             "| model | effect | across templates |", "|---|---|---|"]
     for m, effs in effects.items():

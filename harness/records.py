@@ -69,3 +69,5 @@ class RunMeta(BaseModel):
     elapsed_s: float = 0.0
     started_at: str | None = None
     finished_at: str | None = None
+    prompt_format: str | None = Field(None, description="'chat' or 'completion': the format this model got (issue 15)")
+    facets: dict[str, str] = Field(default_factory=dict, description="variant facets: format, template, arm (prompts.render.task_facets)")

@@ -36,7 +36,7 @@ from harness.generators import Item, get_generator
 from harness.hashing import stable_hash
 from harness.metrics import METRICS, load_all, score_output
 from harness.quiet import silence_library_warnings
-from harness.prompts.render import RenderedPrompt, choose_shots, render_prompt, use_chat
+from harness.prompts.render import RenderedPrompt, choose_shots, render_prompt, task_facets, use_chat
 from harness.provenance import git_commit, host_info, package_versions
 from harness.records import ItemRecord, RunMeta
 from harness.redact import redact
@@ -66,6 +66,7 @@ class TaskPlan:
     items: list[Item]
     prompts: list[RenderedPrompt]
     todo: list[int]  # indices into items/prompts of what is not recorded yet
+    facets: dict[str, str]  # format / template / arm, recorded in the run's meta
 
 
 def _fmt_duration(seconds: float) -> str:
@@ -231,6 +232,7 @@ class Runner:
         try:
             items = build_items(task, seed, limit)
             prompts = render_all(task, items, seed, spec.instruct)
+            facets = task_facets(task, spec.instruct)
         except Exception as exc:  # a broken task must not stop the other tasks of the sweep
             summary.failures.append({"model": spec.name, "task": task.name, "stage": "items", "error": f"{type(exc).__name__}: {exc}"})
             self.console.print(f"[red]  ✗ {task.name}: cannot build items/prompts: {exc}[/red]")
@@ -245,10 +247,10 @@ class Runner:
         if not todo:
             self.console.print(f"  {task.name}: all {len(items)} items already recorded — skipped")
             summary.completed.append({"model": spec.name, "task": task.name, "n": len(items), "resumed": True})
-        return TaskPlan(task=task, seed=seed, items=items, prompts=prompts, todo=todo)
+        return TaskPlan(task=task, seed=seed, items=items, prompts=prompts, todo=todo, facets=facets)
 
     def _run_task(self, spec: ModelSpec, backend: Backend, plan: TaskPlan, limit: int | None, summary: RunSummary, options: dict[str, Any]) -> None:
-        task, seed, items, prompts = plan.task, plan.seed, plan.items, plan.prompts
+        task, seed, items, prompts, facets = plan.task, plan.seed, plan.items, plan.prompts, plan.facets
         started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         identity = {"seed": seed, "backend": backend.info.backend, "model_id": backend.info.model_id, "weights_hash": backend.info.weights_hash}
         try:  # records of another seed/backend/model: refuse the cell, never mix
@@ -286,6 +288,8 @@ class Runner:
             host=host_info(),
             started_at=started,
             backend_options={k: redact(v) for k, v in options.items() if isinstance(v, (int, float, str, bool))},
+            prompt_format=facets["format"],
+            facets=facets,
         )
         if not todo:  # recorded meanwhile (another process): nothing to do
             summary.completed.append({"model": spec.name, "task": task.name, "n": len(items), "resumed": True})

@@ -7,6 +7,12 @@ template (applied by the backend) decides the special tokens.
 
 Fixed shots (the default) make every prompt of a task share one prefix, which backends can
 cache; per-item shots are drawn with a seed derived from the item id.
+
+Variant facets (issue 15): a task's tags may carry `format:<completion|chat>`, `template:<tN>`
+(same items, other wording) and `arm:<bare|described>` (zero-shot with the task stated in words or
+not). `task_facets` reads them, with defaults (template t1, arm bare) and the prompt format that a
+given model actually gets, so tables and rules can group cells by facet; the runner writes the
+facets into each run's meta (`prompt_format`, `facets`).
 """
 
 from __future__ import annotations
@@ -50,6 +56,34 @@ class RenderedPrompt:
 def use_chat(task: TaskSpec, instruct: bool) -> bool:
     fmt = task.prompt.format
     return fmt == "chat" or (fmt == "auto" and instruct)
+
+
+FACET_DEFAULTS = {"template": "t1", "arm": "bare"}
+
+
+def prompt_format(task: TaskSpec, instruct: bool) -> str:
+    """'chat' or 'completion': the format this task's prompts take for a (base or instruct) model."""
+    return "chat" if use_chat(task, instruct) else "completion"
+
+
+def task_facets(task: TaskSpec, instruct: bool | None = None) -> dict[str, str]:
+    """The variant facets of a task: {'format', 'template', 'arm'} plus any other `key:value` tag.
+
+    `format` is the format the model gets when `instruct` is given (auto resolves per model);
+    without it, the task's declared format (`auto` stays `auto`). A tag `format:x` that disagrees
+    with `prompt.format` is a config error.
+    """
+    facets = dict(FACET_DEFAULTS)
+    for tag in task.tags:
+        key, sep, value = tag.partition(":")
+        if sep and key and value:
+            facets[key] = value
+    declared = task.prompt.format if instruct is None else prompt_format(task, instruct)
+    tagged = facets.get("format")
+    if tagged is not None and task.prompt.format != "auto" and tagged != task.prompt.format:
+        raise ValueError(f"task {task.name}: tag format:{tagged} disagrees with prompt.format {task.prompt.format}")
+    facets["format"] = declared
+    return facets
 
 
 def choose_shots(task: TaskSpec, items: list[Item], seed: int) -> dict[str, list[Item]]:

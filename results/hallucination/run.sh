@@ -40,4 +40,4 @@ run --models qwen2.5-coder-1.5b --tasks 'halluc_qa_bare,halluc_qa_idk' --limit 6
 run --models qwen2.5-coder-1.5b --tasks 'halluc_qa_premise,halluc_qa_rag,halluc_qa_rag_noanswer' --limit 60
 harness rescore $OUT
 harness report $OUT
-python scripts/halluc_tables.py $OUT
+harness report $OUT   # the Hallucination section of report.md

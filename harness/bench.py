@@ -180,6 +180,43 @@ def measure_matmul_gflops(n: int = 1024, seconds: float = 2.0) -> float:
     return 2 * n**3 * reps / (time.process_time() - t0) / 1e9
 
 
+# ------------------------------------------------------------------ gold-as-draft exactness check
+def draft_check(backend: Any, task: Any, records: list[Any], instruct: bool, n: int) -> dict[str, Any]:
+    """Replay the first `n` committed records of a (model, task) with and without gold-as-draft.
+
+    Returns counts: items whose committed prompt is still what the task renders (`n`), outputs
+    identical to the committed ones with the draft (`same_as_committed`) and without it
+    (`plain_same_as_committed`), draft vs no draft now (`same_draft_vs_plain`), and the items whose
+    whole output came from the draft pass (`finished_from_draft`), with every differing item.
+    """
+    from harness.backends.base import GenerateRequest
+    from harness.runner import build_items, render_all
+
+    seed = records[0].seed if records else task.seed
+    want = [r for r in records[:n]]
+    items = build_items(task, seed, None)
+    prompts = dict(zip((it.id for it in items), render_all(task, items, seed, instruct)))
+    use = [(r, prompts[r.item_id]) for r in want if r.item_id in prompts and prompts[r.item_id].as_record() == r.prompt]
+    g = task.generation
+
+    def run(draft: bool) -> list[Any]:
+        reqs = [GenerateRequest(prompt=p.prompt, messages=p.messages, max_new_tokens=g.max_new_tokens, stop=tuple(g.stop),
+                                draft=(p.gold_continuation or None) if draft else None) for _, p in use]
+        return backend.generate(reqs) if reqs else []
+
+    before = backend.stats.draft_finished
+    drafted = run(True)
+    finished = backend.stats.draft_finished - before
+    plain = run(False)
+    out: dict[str, Any] = {"n": len(use), "prompt_changed": len(want) - len(use), "finished_from_draft": finished}
+    out["same_as_committed"] = sum(d.text == r.output for d, (r, _) in zip(drafted, use))
+    out["plain_same_as_committed"] = sum(q.text == r.output for q, (r, _) in zip(plain, use))
+    out["same_draft_vs_plain"] = sum((d.text, d.n_tokens, d.finish_reason) == (q.text, q.n_tokens, q.finish_reason) for d, q in zip(drafted, plain))
+    out["diffs"] = [{"id": r.item_id, "committed": r.output, "draft": d.text, "plain": q.text}
+                    for d, q, (r, _) in zip(drafted, plain, use) if not (d.text == q.text == r.output)]
+    return out
+
+
 # ------------------------------------------------------------------------------ parent
 def _run_child(kind: str, cell: Cell, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     """One worker in a fresh process; a result already in `folder` (an interrupted bench) is reused."""

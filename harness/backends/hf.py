@@ -87,6 +87,7 @@ class HFBackend(LocalTokenizerMixin):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        t_load = time.perf_counter()
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         if threads:
@@ -108,6 +109,7 @@ class HFBackend(LocalTokenizerMixin):
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self._prefix = PrefixCache(self.model) if prefix_cache and supports_prefix_cache(self.model) else None
         self.stats = BackendStats()
+        self._load_s = time.perf_counter() - t_load
         self._stop_cache: dict[tuple[str, ...], Any] = {}
         self.gold_draft = gold_draft
         # half precision computes the same logits less reproducibly across batch shapes: wider margin
@@ -424,6 +426,13 @@ class HFBackend(LocalTokenizerMixin):
     def close(self) -> None:
         import gc
 
+        import torch
+
+        from harness.plan import machine_key, record_throughput
+
+        # measured throughput for `harness run --plan` (and the plan printed at the start of every run)
+        record_throughput(machine_key(self.info.model_id, "hf", self.device, self.info.dtype), self.stats.calls, self._load_s,
+                          torch.get_num_threads())
         del self.model
         gc.collect()
         try:

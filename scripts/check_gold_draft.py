@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     out_json = Path(a.out).with_suffix(".json")
     done = json.loads(out_json.read_text()) if out_json.exists() else []
     seen = {(r["model"], r["task"]) for r in done}
-    for model, pairs in cells.items():
+    for model in [m for m in (a.models or list(cells)) if m in cells]:
+        pairs = cells[model]
         pairs = [(d, t) for d, t in pairs if (model, t) not in seen]
         if not pairs:
             continue

@@ -73,6 +73,7 @@ def write_md(path: Path, rows: list[dict], command: str) -> None:
         "",
         f"Command: `python {command}` (CPU, fp32, one thread, batch size 8). The first N committed records of each",
         "(model, task) are re-run with gold-as-draft and without it; \"committed\" = the output stored in the results folder.",
+        "Rows are kept across invocations (the script resumes), so N can differ between rows: it is in the table.",
         "",
         f"**Total: {tot['same_draft_vs_plain']}/{tot['n']} draft = plain greedy now; {tot['same_as_committed']}/{tot['n']} draft = committed; "
         f"{tot['plain_same_as_committed']}/{tot['n']} plain = committed; {tot['finished_from_draft']} outputs came whole from the draft pass.**",

@@ -3,12 +3,19 @@
 For each cell (model, task, N items) the same rendered prompts are evaluated, one child process
 after another under the same conditions, by:
 
-- `ours`: the harness's own path (items -> prompts -> solver -> parser -> metrics) through the HF
-  backend with its prefix cache; metrics that need a separate teacher-forcing pass are dropped,
-  so both sides do the same work (generate, cut at stop strings, score);
-- `plain` (optional): the same with `prefix_cache=False` (greedy outputs must be identical);
+- `ours`: the harness's own path as a real `harness run` does it (prompts -> solver -> parser ->
+  every metric of the task, the teacher-forced gold log-likelihood included) through the HF
+  backend with its prefix cache and gold-as-draft decoding;
+- `nodraft` (optional): the same with `gold_draft=False` (sequential greedy decoding, then a
+  separate teacher-forcing pass for the gold log-probs);
+- `plain` (optional): `prefix_cache=False, gold_draft=False` (greedy outputs must be identical);
 - `lmeval`: lm-evaluation-harness's `hf` model on the same prompts, given as a custom local
-  `generate_until` task (JSONL + YAML), same stop strings, max tokens, batch size and dtype.
+  `generate_until` task (JSONL + YAML), same stop strings, max tokens, batch size and dtype. It
+  generates and scores exact match only (it has no gold log-likelihood for generate_until tasks).
+
+Like for like: on both sides the timed region starts after the model is loaded and the task is
+built (ours: items and prompts; lm-eval: its task index and dataset) and covers building the
+requests, running them and scoring.
 
 Each child reports load time, evaluation time, items/s, its peak RSS and its outputs; the parent
 joins them into items/s ratios, per-item agreement (every differing item listed), the harness's
@@ -31,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-WORKERS = ("lmeval", "ours", "plain")
+WORKERS = ("lmeval", "ours", "nodraft", "plain")
 
 
 @dataclass(frozen=True)
@@ -101,21 +108,19 @@ def _finish(result: dict[str, Any], out: Path) -> None:
     out.write_text(json.dumps(result))
 
 
-def _worker_harness(cell: Cell, batch_size: int, prefix_cache: bool, out: Path) -> None:
+def _worker_harness(cell: Cell, batch_size: int, kind: str, out: Path) -> None:
     from harness.backends import load_backend
-    from harness.metrics import METRICS, load_all
-    from harness.runner import build_items, render_all, score_chunk
+    from harness.metrics import load_all
+    from harness.runner import score_chunk
 
     load_all()
     res: dict[str, Any] = {"loadavg_start": os.getloadavg()}
     t0 = time.perf_counter()
-    task, _, _, spec = _task_and_prompts(cell)
-    backend = load_backend("hf", spec, {"batch_size": batch_size, "device": "cpu", "dtype": "float32", "prefix_cache": prefix_cache})
+    task, items, prompts, spec = _task_and_prompts(cell)  # the task is built outside the timed region (as lm-eval's)
+    options = {"batch_size": batch_size, "device": "cpu", "dtype": "float32", "prefix_cache": kind != "plain", "gold_draft": kind == "ours"}
+    backend = load_backend("hf", spec, options)
     res["load_s"] = time.perf_counter() - t0
-    task = task.model_copy(update={"metrics": [m for m in task.metrics if not METRICS[m].needs_loglikelihood]})
     t0, c0 = time.perf_counter(), time.process_time()
-    items = build_items(task, task.seed, cell.n)
-    prompts = render_all(task, items, task.seed, spec.instruct)
     records = score_chunk(task, cell.model, task.seed, items, prompts, backend)
     res["eval_s"], res["eval_cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
     s = backend.stats
@@ -124,17 +129,21 @@ def _worker_harness(cell: Cell, batch_size: int, prefix_cache: bool, out: Path) 
         tokens_forwarded=s.tokens_forwarded,
         tokens_generated=s.tokens_generated,
         prefix_hits=s.prefix_hits,
+        draft_rows=s.draft_rows,
+        draft_finished=s.draft_finished,
+        gold_loglikelihood=any(r.gold_logprobs is not None for r in records),
         num_parameters=backend.info.extra["num_parameters"],
         prompt_tokens=sum(len(backend.tokenizer(p.prompt)["input_ids"]) for p in prompts),
         outputs={r.item_id: r.output for r in records},
         prompts={it.id: p.prompt for it, p in zip(items, prompts)},
-        accuracy=sum(bool(r.scores.get("exact_match")) for r in records) / len(records),
+        accuracy=sum(bool(r.scores.get("exact_match", r.scores.get("sequence_accuracy"))) for r in records) / len(records),
     )
     _finish(res, out)
 
 
 def _worker_lmeval(cell: Cell, batch_size: int, out: Path) -> None:
     import lm_eval
+    from lm_eval.evaluator import evaluate
     from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
 
@@ -152,8 +161,17 @@ def _worker_lmeval(cell: Cell, batch_size: int, out: Path) -> None:
     t0 = time.perf_counter()
     lm = HFLM(pretrained=str(path), dtype="float32", device="cpu", batch_size=batch_size)
     res["load_s"] = time.perf_counter() - t0
+    # the task index and dataset are built outside the timed region, as ours' items and prompts are;
+    # the settings simple_evaluate applies to a loaded task (no shots in the config: 0)
+    t0 = time.perf_counter()
+    loaded = TaskManager(include_path=str(folder)).load([name])
+    for task_obj in loaded["tasks"].values():
+        if task_obj.get_config("num_fewshot") is None:
+            task_obj.set_config(key="num_fewshot", value=0)
+        task_obj.set_fewshot_seed(seed=1234)
+    res["task_build_s"] = time.perf_counter() - t0
     t0, c0 = time.perf_counter(), time.process_time()
-    results = lm_eval.simple_evaluate(model=lm, tasks=[name], task_manager=TaskManager(include_path=str(folder)), log_samples=True)
+    results = evaluate(lm=lm, task_dict=loaded, log_samples=True)
     res["eval_s"], res["eval_cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
     samples = results["samples"][name]
     res["outputs"] = {s["doc"]["id"]: s["filtered_resps"][0] for s in samples}
@@ -178,6 +196,43 @@ def measure_matmul_gflops(n: int = 1024, seconds: float = 2.0) -> float:
         a @ b
         reps += 1
     return 2 * n**3 * reps / (time.process_time() - t0) / 1e9
+
+
+# ------------------------------------------------------------------ gold-as-draft exactness check
+def draft_check(backend: Any, task: Any, records: list[Any], instruct: bool, n: int) -> dict[str, Any]:
+    """Replay the first `n` committed records of a (model, task) with and without gold-as-draft.
+
+    Returns counts: items whose committed prompt is still what the task renders (`n`), outputs
+    identical to the committed ones with the draft (`same_as_committed`) and without it
+    (`plain_same_as_committed`), draft vs no draft now (`same_draft_vs_plain`), and the items whose
+    whole output came from the draft pass (`finished_from_draft`), with every differing item.
+    """
+    from harness.backends.base import GenerateRequest
+    from harness.runner import build_items, render_all
+
+    seed = records[0].seed if records else task.seed
+    want = [r for r in records[:n]]
+    items = build_items(task, seed, None)
+    prompts = dict(zip((it.id for it in items), render_all(task, items, seed, instruct)))
+    use = [(r, prompts[r.item_id]) for r in want if r.item_id in prompts and prompts[r.item_id].as_record() == r.prompt]
+    g = task.generation
+
+    def run(draft: bool) -> list[Any]:
+        reqs = [GenerateRequest(prompt=p.prompt, messages=p.messages, max_new_tokens=g.max_new_tokens, stop=tuple(g.stop),
+                                draft=(p.gold_continuation or None) if draft else None) for _, p in use]
+        return backend.generate(reqs) if reqs else []
+
+    before = backend.stats.draft_finished
+    drafted = run(True)
+    finished = backend.stats.draft_finished - before
+    plain = run(False)
+    out: dict[str, Any] = {"n": len(use), "prompt_changed": len(want) - len(use), "finished_from_draft": finished}
+    out["same_as_committed"] = sum(d.text == r.output for d, (r, _) in zip(drafted, use))
+    out["plain_same_as_committed"] = sum(q.text == r.output for q, (r, _) in zip(plain, use))
+    out["same_draft_vs_plain"] = sum((d.text, d.n_tokens, d.finish_reason) == (q.text, q.n_tokens, q.finish_reason) for d, q in zip(drafted, plain))
+    out["diffs"] = [{"id": r.item_id, "committed": r.output, "draft": d.text, "plain": q.text}
+                    for d, q, (r, _) in zip(drafted, plain, use) if not (d.text == q.text == r.output)]
+    return out
 
 
 # ------------------------------------------------------------------------------ parent
@@ -229,6 +284,12 @@ def run_cell(cell: Cell, args: argparse.Namespace) -> dict[str, Any]:
             out["speedup_vs_lmeval_cpu"] = peer["eval_cpu_s"] / ours["eval_cpu_s"]
         out["agreement_vs_lmeval"], out["diffs_vs_lmeval"] = _agreement(ours["outputs"], peer["outputs"])
         out["prompt_mismatches_vs_lmeval"] = [k for k in ours["prompts"] if ours["prompts"][k] != peer["prompts"].get(k)]
+    if "nodraft" in runs:
+        nd = runs["nodraft"]
+        out["speedup_vs_nodraft_cpu"] = nd["eval_cpu_s"] / ours["eval_cpu_s"]
+        out["agreement_vs_nodraft"], out["diffs_vs_nodraft"] = _agreement(ours["outputs"], nd["outputs"])
+        if "lmeval" in runs:
+            out["speedup_nodraft_vs_lmeval_cpu"] = runs["lmeval"]["eval_cpu_s"] / nd["eval_cpu_s"]
     if "plain" in runs:
         plain = runs["plain"]
         out["speedup_vs_plain"] = ours["items_per_s"] / plain["items_per_s"]
@@ -295,39 +356,40 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"lm-eval {data.get('lm_eval', '?')}. Each process: {data['threads']} torch thread(s), batch size {data['batch_size']}.",
         f"Started {data['started']}; command: `{data['command']}`.",
         "",
-        "| cell | ours items/s | lm-eval items/s | ratio | ratio by CPU time | plain items/s | agree vs lm-eval | agree vs plain | overhead | peak RSS ours / lm-eval (MB) | fraction of bound ours / lm-eval | load avg |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| cell | ours CPU s | no-draft CPU s | lm-eval CPU s | **ours vs lm-eval, CPU time** | no-draft vs lm-eval, CPU | ours vs no-draft, CPU | wall ratio ours vs lm-eval | agree ours vs lm-eval / no-draft / plain | gold log-lik. ours / no-draft / lm-eval | whole outputs from draft pass | peak RSS ours / no-draft / lm-eval (MB) | load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in data["cells"]:
         cell, r, o, p, pl = _unpack(c)
+        nd = r.get("nodraft")
         cols = [
             f"{cell['model']} / {cell['task']} / N={cell['n']}",
-            f"{o['items_per_s']:.3f}",
-            _fmt(p and p["items_per_s"], "{:.3f}"),
-            _fmt(c.get("speedup_vs_lmeval"), "**{:.1f}×**"),
-            _fmt(c.get("speedup_vs_lmeval_cpu"), "{:.1f}×"),
-            _fmt(pl and pl["items_per_s"], "{:.3f}"),
-            _fmt(c.get("agreement_vs_lmeval"), "{:.1%}"),
-            _fmt(c.get("agreement_vs_plain"), "{:.1%}"),
-            f"{c['overhead']:+.1%}",
-            f"{o['peak_rss_mb']:.0f} / {_fmt(p and p['peak_rss_mb'], '{:.0f}')}",
-            " / ".join(f"{c['fraction_of_bound'][k]:.2f}{'' if c['fraction_basis'][k] == 'cpu' else ' (wall)'}" for k in ("ours", "lmeval") if k in r),
-            f"{max(x['loadavg_start'][0] for x in r.values()):.1f}",
+            _fmt(o.get("eval_cpu_s"), "{:.1f}"),
+            _fmt(nd and nd.get("eval_cpu_s"), "{:.1f}"),
+            _fmt(p and p.get("eval_cpu_s"), "{:.1f}"),
+            _fmt(c.get("speedup_vs_lmeval_cpu"), "**{:.1f}×**"),
+            _fmt(c.get("speedup_nodraft_vs_lmeval_cpu"), "{:.1f}×"),
+            _fmt(c.get("speedup_vs_nodraft_cpu"), "{:.2f}×"),
+            _fmt(c.get("speedup_vs_lmeval"), "{:.1f}×"),
+            " / ".join(_fmt(c.get(k), "{:.0%}") for k in ("agreement_vs_lmeval", "agreement_vs_nodraft", "agreement_vs_plain")),
+            " / ".join("–" if x is None else ("yes" if x.get("gold_loglikelihood") else "no") for x in (o, nd, p)),
+            f"{o.get('draft_finished', 0)}/{o.get('draft_rows', 0)}",
+            " / ".join(_fmt(x and x.get("peak_rss_mb"), "{:.0f}") for x in (o, nd, p)),
+            f"{min(x['loadavg_start'][0] for x in r.values()):.1f}–{max(x['loadavg_end'][0] for x in r.values()):.1f}",
         ]
         lines.append("| " + " | ".join(cols) + " |")
     lines += [
         "",
-        "Columns: items/s = N / evaluation time (model load excluded, everything else included: item generation, "
-        "prompt rendering, requests, generation, parsing, scoring; lm-eval: `simple_evaluate` on the loaded model). "
-        "ratio = ours / lm-eval (wall clock); ratio by CPU time = lm-eval's evaluation CPU seconds / ours (each process has one "
-        "thread, so this is insensitive to how much of the shared CPU each got). plain = this harness with `prefix_cache=False` (the full-recompute path). "
-        "agree = share of items whose greedy output text is identical. overhead = ours' evaluation time over the "
-        "time inside `model.generate` (+ the prefix forward) on the same batches, minus 1. fraction of bound = items/s "
-        "over the compute bound `measured fp32 matmul FLOP per CPU-second of one thread / (2 × parameters × (prompt + generated "
-        "tokens per item))`, items per CPU-second where the worker measured its CPU time, else per wall second (marked: "
-        "unreliable on a shared CPU); "
-        "above 1 means less work than a full recompute (the shared prefix is computed once). load avg = 1-min load "
-        "average when the first worker of the cell started.",
+        "Columns: CPU s = the worker's process CPU time over the evaluation (one torch thread per process, so it does not "
+        "depend on how much of the shared CPU the process got; wall-clock ratios on this machine do). Timed region on "
+        "every side: after the model is loaded and the task built (ours: items and prompts; lm-eval: its task index and "
+        "dataset), building the requests, running them and scoring. ours = `harness run`'s path with prefix cache and "
+        "gold-as-draft decoding, all the task's metrics including the teacher-forced gold log-likelihood (folded into the "
+        "draft pass); no-draft = the same with `gold_draft=False` (sequential decoding, then a separate teacher-forcing "
+        "pass); lm-eval = `evaluate` on a custom `generate_until` task with the same prompts (generation and exact match "
+        "only: it computes no gold log-likelihood). agree = share of items whose output text is identical. whole outputs "
+        "from draft pass = items whose greedy output came from the one forward over prompt + gold (no sequential "
+        "decoding). load avg = 1-min load average at the first worker's start – at the last worker's end.",
         "",
         "| cell | tokens/item | matmul GFLOP/s | executed FLOP/s fraction (ours) | eval s ours / lm-eval / plain | load s ours / lm-eval | accuracy ours / lm-eval |",
         "|---|---|---|---|---|---|---|",
@@ -341,10 +403,10 @@ def render_markdown(data: dict[str, Any]) -> str:
         )
     lines += ["", "Differing items (ours vs peer):", ""]
     for c in data["cells"]:
-        for key in ("diffs_vs_lmeval", "diffs_vs_plain"):
+        for key in ("diffs_vs_lmeval", "diffs_vs_nodraft", "diffs_vs_plain"):
             for d in c.get(key, []):
                 lines.append(f"- {c['cell']['model']} / {c['cell']['task']} item {d['id']}: ours {d['a']!r} vs {key[9:]} {d['b']!r}")
-    if not any(c.get("diffs_vs_lmeval") or c.get("diffs_vs_plain") for c in data["cells"]):
+    if not any(c.get("diffs_vs_lmeval") or c.get("diffs_vs_nodraft") or c.get("diffs_vs_plain") for c in data["cells"]):
         lines.append("- none")
     return "\n".join(lines) + "\n"
 
@@ -397,7 +459,7 @@ def _worker_main(argv: list[str]) -> None:
     if a.kind == "lmeval":
         _worker_lmeval(a.cell, a.batch_size, a.out)
     else:
-        _worker_harness(a.cell, a.batch_size, a.kind == "ours", a.out)
+        _worker_harness(a.cell, a.batch_size, a.kind, a.out)
 
 
 if __name__ == "__main__":

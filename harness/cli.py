@@ -80,6 +80,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise HarnessError(f"unknown model(s) {', '.join(unknown)} (not in {sweep.model_registry}); `harness models list` shows the registry")
     _check_output_dir(out)
     console.print(f"[bold]{sweep.name}[/bold]: {len(models)} model(s) × {len(tasks)} task(s) → {out}")
+    if _print_plan(sweep, tasks, registry, models, out, args) and args.plan:
+        return 0
     summary = run_sweep(sweep, tasks, registry, output_dir=out, limit=args.limit, seed=args.seed, models=models, show_progress=not args.no_progress)
     computed = any(not c.get("resumed") for c in summary.completed)
     # a run that only resumed leaves an existing report as it is (committed results stay as committed)
@@ -93,6 +95,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         console.print(f"done: {len(summary.completed)} (model, task) runs completed, {len(summary.failures)} failure(s); summary in {out}/summary.json")
     return 1 if summary.failures else 0  # any failed model, cell or item: the run is not complete
+
+
+def _print_plan(sweep, tasks, registry, models, out, args) -> bool:  # type: ignore[no-untyped-def]
+    """The sweep's plan and measured ETA (harness/plan.py); never stops a run (False when it could not be made)."""
+    from harness.plan import plan_sweep, print_plan
+
+    try:
+        opts = sweep.backend.options()
+        rows = plan_sweep(models, tasks, registry, output_dir=out, backend_kind=sweep.backend.kind, device=str(opts.get("device", "cpu")),
+                          dtype=str(opts.get("dtype", "float32")), limit=args.limit if args.limit is not None else sweep.limit,
+                          seed=args.seed if args.seed is not None else sweep.seed)
+    except Exception as exc:  # a plan is advice: the run goes on without it
+        console.print(f"[yellow]no plan: {type(exc).__name__}: {exc}[/yellow]")
+        if args.plan:
+            raise HarnessError(f"cannot make a plan: {exc}") from exc
+        return False
+    print_plan(rows, console)
+    return True
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -187,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--device", help="cpu, cuda, cuda:1, auto")
     r.add_argument("--no-progress", action="store_true", help="no progress bars (logs, CI)")
     r.add_argument("--no-report", action="store_true", help="do not write tables at the end")
+    r.add_argument("--plan", action="store_true", help="print items, tokens and a measured ETA per (model, task), then stop (every run prints it first)")
     r.set_defaults(fn=cmd_run)
 
     rep = sub.add_parser("report", help="write tables, claim verdicts, plots, Markdown and HTML from a run's records")

@@ -26,6 +26,9 @@ class GenerateRequest:
     temperature: float = 0.0
     top_p: float = 1.0
     seed: int | None = None
+    # the gold continuation, as a draft for greedy decoding: a backend may verify it in one forward
+    # pass instead of decoding token by token (outputs unchanged); backends may ignore it
+    draft: str | None = None
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (self.messages is None):

@@ -34,6 +34,8 @@ class HFOptions(BackendOptions):
     trust_remote_code: bool = False
     threads: int | None = Field(None, ge=1)
     prefix_cache: bool = True
+    gold_draft: bool = True  # gold-as-draft greedy decoding (exact; off for plain token-by-token decoding)
+    draft_margin: float | None = Field(None, gt=0)  # top-2 logit gap below which a draft token is decoded, not trusted
 
 
 class VLLMOptions(BackendOptions):
@@ -41,7 +43,7 @@ class VLLMOptions(BackendOptions):
     seed: int = 0
     trust_remote_code: bool = False
     enable_prefix_caching: bool = True
-    cpu_kvcache_gib: float | None = Field(None, gt=0)
+    cpu_kvcache_gib: int | None = Field(None, ge=1)  # VLLM_CPU_KVCACHE_SPACE takes whole GiB
     engine_kwargs: dict[str, Any] | None = None
     data_parallel_size: int | None = Field(None, ge=1)
     ray_address: str | None = None

@@ -50,17 +50,21 @@ def supports_prefix_cache(model: Any) -> bool:
 
 
 class PrefixCache:
-    """The key/value cache of one token prefix, computed once and copied per batch.
+    """Key/value caches of a few token prefixes, each computed once and copied per batch.
 
-    Keeps the most recent prefix only: a sweep runs one task at a time, and the runner's chunks of
-    the same task share their prefix, so one entry is reused across all chunks of a task.
+    Which prefix a call uses is always the longest one shared by the call's sequences (never a
+    stale shorter entry that they also start with: after 8-shot items, 50-shot items would then
+    recompute ~900 shot tokens per item). A new prefix that shares a start with a cached entry
+    (tasks whose few-shot examples begin alike: variants, templates, 8- then 50-shot) is computed
+    from a copy of that entry cropped to the shared part, so only the new tokens are run.
+    The `max_entries` most recently used prefixes are kept.
     """
 
-    def __init__(self, model: Any, min_tokens: int = 16):
+    def __init__(self, model: Any, min_tokens: int = 16, max_entries: int = 4):
         self.model = model
         self.min_tokens = min_tokens
-        self._tokens: tuple[int, ...] = ()
-        self._cache: Any = None
+        self.max_entries = max_entries
+        self._entries: dict[tuple[int, ...], Any] = {}  # insertion order = recency (oldest first)
         self.tokens_computed = 0  # prefix tokens run through the model so far
 
     def prefix_len(self, seqs: Sequence[Sequence[int]], *, keep_last: int = 1) -> int:
@@ -68,14 +72,17 @@ class PrefixCache:
 
         `keep_last` tokens of the shortest sequence stay out of the prefix, because the model must
         see at least one new token per row (and teacher forcing needs the logits of the last
-        context token). A cached prefix that all sequences still start with is reused as it is.
+        context token). Two or more sequences: their longest common prefix (computed on first
+        use). A single sequence has nothing to share with: the longest cached entry it starts
+        with, if any.
         """
-        limit = min(len(s) for s in seqs) - keep_last
-        n = len(self._tokens)
-        if self._cache is not None and 0 < n <= limit and all(tuple(s[:n]) == self._tokens for s in seqs):
-            return n
-        if len(seqs) < 2:  # nothing to share with
+        if not seqs:
             return 0
+        limit = min(len(s) for s in seqs) - keep_last
+        if len(seqs) < 2:
+            s = tuple(seqs[0])
+            best = max((len(k) for k in self._entries if len(k) <= limit and s[: len(k)] == k), default=0)
+            return best if best >= self.min_tokens else 0
         n = min(common_prefix_len(seqs), limit)
         return n if n >= self.min_tokens else 0
 
@@ -85,16 +92,48 @@ class PrefixCache:
 
         key = tuple(prefix)
         with torch.inference_mode():
-            if key != self._tokens or self._cache is None:
-                ids = torch.tensor([list(prefix)], device=self.model.device)
-                # logits of the prefix are never used: keep only the last position's
-                out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)
-                self._tokens, self._cache = key, out.past_key_values
-                self.tokens_computed += len(key)
-            cache = copy.deepcopy(self._cache)
+            if key in self._entries:
+                self._entries[key] = self._entries.pop(key)  # most recently used
+            else:
+                self._entries[key] = self._compute(key)
+                while len(self._entries) > self.max_entries:
+                    self._entries.pop(next(iter(self._entries)))
+            cache = copy.deepcopy(self._entries[key])
             if batch_size > 1:
                 cache.batch_repeat_interleave(batch_size)
         return cache
 
+    def _compute(self, key: tuple[int, ...]) -> Any:
+        """Run `key` through the model, starting from the cached entry sharing its longest start."""
+        import torch
+
+        base, shared = None, 0
+        for k in self._entries:
+            n = common_prefix_len([k, key])
+            if n > shared:
+                base, shared = k, n
+        shared = min(shared, len(key) - 1)  # at least one token is run (the cache needs a forward)
+        past = None
+        if base is not None and shared >= self.min_tokens:
+            past = copy.deepcopy(self._entries[base])
+            if shared < len(base):
+                past.crop(shared - len(base))  # a negative count removes that many trailing tokens
+        else:
+            shared = 0
+        ids = torch.tensor([list(key[shared:])], device=self.model.device)
+        kwargs: dict[str, Any] = {}
+        if past is not None:
+            kwargs["past_key_values"] = past
+            kwargs["position_ids"] = torch.arange(shared, len(key), device=self.model.device)[None]
+        # logits of the prefix are never used: keep only the last position's
+        out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1, **kwargs)
+        self.tokens_computed += len(key) - shared
+        return out.past_key_values
+
+    @property
+    def cached_prefixes(self) -> list[tuple[int, ...]]:
+        """The token prefixes held now, oldest first."""
+        return list(self._entries)
+
     def clear(self) -> None:
-        self._tokens, self._cache = (), None
+        self._entries.clear()

@@ -78,7 +78,7 @@ class VLLMBackend(LocalTokenizerMixin):
         seed: int = 0,
         trust_remote_code: bool = False,
         enable_prefix_caching: bool = True,
-        cpu_kvcache_gib: float | None = None,
+        cpu_kvcache_gib: int | None = None,
         engine_kwargs: dict[str, Any] | None = None,
         **options: Any,
     ):

@@ -1,4 +1,9 @@
-"""The default solver: one generation per item, all items of a chunk in one backend call."""
+"""The default solver: one generation per item, all items of a chunk in one backend call.
+
+Greedy requests carry the item's gold continuation as a draft: a backend that can verify it in
+one forward pass (the HF backend) skips sequential decoding where the model would emit the gold
+anyway, with the same outputs; other backends ignore it.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ def generate(task: TaskSpec, items: list[Item], prompts: list[RenderedPrompt], b
             temperature=g.temperature,
             top_p=g.top_p,
             seed=derive_seed(seed, it.id) % (2**31) if g.temperature > 0 else None,
+            draft=(p.gold_continuation or None) if g.temperature == 0 else None,
         )
         for it, p in zip(items, prompts)
     ]

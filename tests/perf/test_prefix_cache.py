@@ -77,3 +77,35 @@ def test_prefix_cache_matches_plain_path(smollm2, repo, one_thread) -> None:
         assert c.tokens == p.tokens
         assert c.is_greedy == p.is_greedy
         assert c.logprobs == pytest.approx(p.logprobs, abs=1e-4)
+
+
+def test_prefix_len_takes_the_longest_shared_prefix_not_a_stale_cached_one() -> None:
+    pc = PrefixCache(model=None, min_tokens=4)
+    short = tuple(range(20))
+    pc._entries[short] = object()  # e.g. the 8-shot prefix, cached by the previous task
+    seqs = [list(range(40)) + [7, 1], list(range(40)) + [8, 2]]  # these share 40 tokens, starting with the cached 20
+    assert pc.prefix_len(seqs) == 40
+    assert pc.prefix_len([list(range(40)) + [7, 1]]) == 20  # a single sequence: the longest cached entry it starts with
+    assert pc.prefix_len([[9] * 30, [9] * 30 + [1]]) == 29  # keep_last: one token per row stays out
+
+
+@pytest.mark.real_model
+def test_8shot_then_50shot_uses_the_50shot_prefix(smollm2, repo, one_thread) -> None:
+    """After 8-shot items, 50-shot items are served from their own (longer) shared prefix, computed by
+    extending the cached start they share; outputs equal the plain path's."""
+    task8, prompts8 = _prompts(repo, "addition_3digit_8shot")
+    task50 = load_tasks(repo / "tasks")["addition_3digit_50shot"]
+    prompts50 = render_all(task50, build_items(task50, task50.seed, 3), task50.seed, instruct=False)
+    g = task50.generation
+    reqs50 = [GenerateRequest(prompt=p.prompt, max_new_tokens=g.max_new_tokens, stop=tuple(g.stop)) for p in prompts50]
+    smollm2.generate(_gen_requests(task8, prompts8)[:4])
+    ids50 = [smollm2.tokenizer(p.prompt)["input_ids"] for p in prompts50]
+    shared50 = min(common_prefix_len(ids50), min(len(x) for x in ids50) - 1)
+    cached = smollm2.generate(reqs50)
+    assert len(smollm2._prefix.cached_prefixes[-1]) == shared50 > 500
+    prefix, smollm2._prefix = smollm2._prefix, None
+    try:
+        plain = smollm2.generate(reqs50)
+    finally:
+        smollm2._prefix = prefix
+    assert [x.text for x in cached] == [x.text for x in plain]

@@ -34,10 +34,10 @@ class Table:
         if self.note:
             out += [self.note, ""]
         out += [
-            "| " + " | ".join(_md_cell(h) for h in self.header) + " |",
+            "| " + " | ".join(md_cell(h) for h in self.header) + " |",
             "|" + "".join("---:|" if self.right(i) else "---|" for i in range(len(self.header))),
         ]
-        out += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in self.rows]
+        out += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in self.rows]
         return [*out, "", *self.extra, *([""] if self.extra else [])]
 
     def right(self, col: int) -> bool:
@@ -51,5 +51,7 @@ class Table:
         return buf.getvalue()
 
 
-def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def md_cell(text: str) -> str:
+    """A Markdown table cell that cannot break the table or inject markup: `|` escaped, newlines
+    flattened, and `&`, `<`, `>` as entities (model outputs and task text end up in cells)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")

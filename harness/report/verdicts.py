@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.claims.verdicts import Verdict
+from harness.report.table import md_cell
 
 BADGE = {
     "supported": "✅ supported",
@@ -113,7 +114,7 @@ def verdict_table(verdicts: list[Verdict]) -> list[str]:
             scope(v, models),
             _short(why(v), 160),
         ]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
     return lines
 
 

@@ -208,3 +208,12 @@ def test_verdict_rows_use_the_decision_layers_effect_and_scope_when_present() ->
         and 'id="verdict-models"' in html
         and "<b>Primary test:</b> threshold vs claimed 10B" in html
     )
+
+
+def test_markdown_cells_escape_pipes_newlines_and_markup() -> None:
+    from harness.report.table import Table
+
+    md = "\n".join(Table("t", ["a", "b"], [["<script>alert(1)</script>", "x | y\nz & w"]]).markdown())
+    row = md.splitlines()[-1]
+    assert "<script>" not in md and "&lt;script&gt;alert(1)&lt;/script&gt;" in row
+    assert "x \\| y z &amp; w" in row and row.count(" | ") == 1  # still two cells

@@ -51,8 +51,13 @@ def limitations(agg: Aggregate) -> list[str]:
     instruct_completion = sorted({m.model_id for m in models if m.instruct and "completion" in formats.get(m.name, set())})
     if instruct_completion:
         out.append(f"Instruct models are prompted in raw completion format on some tasks ({', '.join(instruct_completion)}), not through the chat template they were tuned on.")
-    out.append("Each task uses one prompt template and one greedy decode per item: phrasing alone can move accuracy by several points "
-               "(audit: 0.2% → 10.8% for SmolLM2-135M on identical 3-digit additions), so a small difference between conditions may be template-specific.")
+    from harness.claims.verdicts import task_templates
+
+    tpl = task_templates()
+    varied = sorted({t for (_m, t) in agg.records if tpl.get(t, "t1") != "t1"})
+    out.append("One greedy decode per item, and most tasks have one prompt template: phrasing alone can move accuracy by several points "
+               "(0% → 17% for SmolLM2-135M on identical 3-digit additions), so a small difference between conditions may be template-specific"
+               + (f"; tasks with template variants here: {', '.join(varied)}." if varied else "."))
     if models:
         big = max(m.params for m in models)
         out.append(f"The largest model tested has {fmt_params(big)} parameters; most claims are about 7B–540B models, so verdicts here speak for this "

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -108,6 +109,18 @@ def _decidability(rule: Rule, largest: int, n_sizes: int, kind_note: str | None)
     return False, None
 
 
+@lru_cache(maxsize=1)
+def task_templates() -> dict[str, str]:
+    """task name -> its template facet (t1 unless a `template:` tag says otherwise), from tasks/."""
+    try:
+        from harness.config import load_tasks
+        from harness.prompts.render import task_facets
+
+        return {name: task_facets(spec).get("template", "t1") for name, spec in load_tasks("tasks").items()}
+    except Exception:  # noqa: BLE001 - a verdict on records alone still gets a scope
+        return {}
+
+
 def _scope(data: RuleData, rule: Rule) -> str:
     sizes = sorted({m.params for m in data.models})
     fams = sorted({m.family for m in data.models})
@@ -115,8 +128,10 @@ def _scope(data: RuleData, rule: Rule) -> str:
     formats = sorted({"chat" if isinstance(c.records[0].prompt, list) else "completion" for c in data.cells.values() if c.records})
     size = fmt_params(sizes[0]) if len(sizes) == 1 else f"{fmt_params(sizes[0])}–{fmt_params(sizes[-1])}"
     where = "".join(f"; items with {k} ∈ {{{', '.join(map(str, v))}}}" for k, v in rule.items_where.items())
+    tpl = sorted({task_templates().get(t, "t1") for t in data.tasks})
+    templates = "one template per task" if tpl == ["t1"] else f"templates {', '.join(tpl)}"
     return (f"{len(data.models)} model(s), {size} ({', '.join(kinds)}; famil{'y' if len(fams) == 1 else 'ies'} {', '.join(fams)}); "
-            f"tasks {', '.join(data.tasks)}; {'/'.join(formats)} prompts, one template each, greedy decoding{where}")
+            f"tasks {', '.join(data.tasks)}; {'/'.join(formats)} prompts, {templates}, greedy decoding{where}")
 
 
 def evaluate_rule(rule: Rule, agg: Aggregate, catalogue: Catalogue | None = None) -> Verdict:

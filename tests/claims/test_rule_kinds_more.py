@@ -141,3 +141,16 @@ def test_paired_rules_count_only_the_items_they_compare(tmp_path: Path) -> None:
             "params": {"baseline": "halluc_qa_bare", "treatments": ["halluc_qa_rag"], "min_diff": 0.5, "quantifier": "any", "pair_on": "item_id"}}
     v = verdicts(tmp_path, tmp_path, [rule])["002-19"]
     assert v.status == "supported" and v.n_min == n
+
+
+def test_an_all_pairs_rule_is_not_supported_while_a_pair_is_missing(tmp_path: Path) -> None:
+    # CoT beats direct under template t1, but t2 was never run: "every template" cannot be claimed yet
+    n = 60
+    write_cell(tmp_path, "m", 10**9, "cot_coin_direct", [{"exact_match": x} for x in bernoulli(0.3, n, 1)])
+    write_cell(tmp_path, "m", 10**9, "cot_coin_cot", [{"exact_match": x} for x in bernoulli(0.95, n, 2)])
+    rule = {"claim": "001-29", "id": "t", "kind": "paired_conditions", "statement": "s", "metric": "exact_match",
+            "tasks": ["cot_coin_direct", "cot_coin_cot", "cot_coin_direct_t2", "cot_coin_cot_t2"],
+            "params": {"pairs": [["cot_coin_direct", "cot_coin_cot"], ["cot_coin_direct_t2", "cot_coin_cot_t2"]], "quantifier": "all"}}
+    v = verdicts(tmp_path, tmp_path, [rule])["t"]
+    assert v.status == "inconclusive" and "no model ran cot_coin_direct_t2 → cot_coin_cot_t2" in (v.reason or "")
+    assert "templates t1, t2" not in v.scope  # only t1 ran

@@ -96,7 +96,7 @@ def test_combined_report_over_two_run_folders(tmp_path: Path, capsys: pytest.Cap
 def test_report_opens_with_the_limitations_block(reported: Path) -> None:
     md = (reported / "report.md").read_text()
     assert md.index("## Read this first: limitations") < md.index("## Verdicts")
-    assert "mixes 2 families (synth-a, synth-b)" in md and "one prompt template and one greedy decode" in md
+    assert "mixes 2 families (synth-a, synth-b)" in md and "One greedy decode per item" in md
     assert "independent analysis(es)" in md
     html = (reported / "report.html").read_text()
     assert html.index('id="limitations-list"') < html.index('id="verdict-table"') and "mixes 2 families" in html

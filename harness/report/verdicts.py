@@ -157,7 +157,8 @@ def summary_sentence(verdicts: list[Verdict]) -> str:
     decided = [v for v in verdicts if v.status in ("supported", "refuted")]
     post = sum(bool(verdict_field(v, "post_hoc")) for v in decided)
     known = sum(verdict_field(v, "post_hoc") is not None for v in decided)
-    out = f"{len(verdicts)} rules: {head}."
+    n_rules = sum(v.status != "no rule" for v in verdicts)
+    out = f"{n_rules} rules" + (f" and {len(verdicts) - n_rules} served claim(s) without one" if n_rules < len(verdicts) else "") + f": {head}."
     if decided:
         out += (f" The {len(decided)} decided verdict(s) rest on {independent_evidence(verdicts)} independent analysis(es)"
                 + (f"; {post} of them post hoc (the rule reached its current form after the records it judges were written: "

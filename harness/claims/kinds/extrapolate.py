@@ -61,7 +61,8 @@ def extrapolate_largest(rule, p: ExtrapolateParams, data: RuleData) -> Outcome: 
             errors.append(err)
             evidence.append(f"{task} · {fam}: p extrapolated to {fmt_params(last.model.params)} = {ph:.3f} → EM predicted {100 * em_hat:.1f}%, observed {100 * em:.1f}% (error {100 * err:.1f} points)")  # type: ignore[union-attr]
     if not errors:
-        return Outcome("inconclusive", evidence, reason=f"no model family has ≥ {p.min_family_sizes} sizes in this run")
+        return Outcome("inconclusive", evidence, reason=f"no model family has ≥ {p.min_family_sizes} sizes in this run",
+                       details={"undecidable": f"undecidable on this ladder: no model family has ≥ {p.min_family_sizes} sizes (fit on ≥ 3, predict the largest)"})
     if sum(e > p.refute_tol for e in errors) >= len(errors) / 2:
         return Outcome("refuted", evidence)
     if sum(e < p.support_tol for e in errors) > len(errors) / 2:

@@ -77,10 +77,12 @@ def _cell(rule, p: PairedParams, data: RuleData, m, b: str, t: str, binary: bool
     if r.n == 0:
         return _Cell(f"{m.model_id}: {b} and {t} share no items", r, 0.0, False, False, False, "")
     d = sign * r.diff
+    newcombe = ""
     if binary:  # the unconditional (Newcombe) bound on the effect, for "no gain larger than the margin"
         _, x, y = align(sa, sb)
         lo_n, hi_n = newcombe_paired_ci(*paired_counts(x, y))
         upper = sign * hi_n if sign > 0 else -lo_n
+        newcombe = f" (Newcombe [{100 * lo_n:+.1f}, {100 * hi_n:+.1f}])"
     else:
         upper = max(sign * r.low, sign * r.high)
     rel = sign * (r.mean_b / r.mean_a - 1) if r.mean_a > 0 else (math.inf if d > 0 else 0.0)
@@ -110,16 +112,17 @@ def _cell(rule, p: PairedParams, data: RuleData, m, b: str, t: str, binary: bool
         gate &= ok
         notes.append(f"chance/majority rate {100 * p.chance[t]:.1f}%{'' if ok else ' not cleared'}")
     base_rate = r.mean_a
-    room = (base_rate < 1 - p.min_signal) if sign > 0 else (base_rate > p.min_signal)
+    need_room = max(p.min_signal, p.min_diff)  # a baseline that cannot move by the claimed amount says nothing
+    room = (base_rate <= 1 - need_room) if sign > 0 else (base_rate >= need_room)
     informative = (room if binary else True) and not (t in p.controls and data.cell(m.name, p.controls[t]) is None)
     guard_fail = any(x.endswith("— too much") for x in notes)
     no_gain = informative and (upper < max(p.min_diff, 1e-12) or (d < 0 and r.p_value < p.alpha)
                                or (p.refute_relative_below is not None and rel < p.refute_relative_below) or guard_fail or control_null)
     rel_txt = f"relative {100 * (r.mean_b / r.mean_a - 1):+.0f}%, " if r.mean_a > 0 else "relative n/a (baseline 0), "
-    text = (f"{m.model_id} ({fmt_params(m.params)}): {t} − {b} = {100 * r.diff:+.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}] "
+    text = (f"{m.model_id} ({fmt_params(m.params)}): {t} − {b} = {100 * r.diff:+.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}]{newcombe} "
             f"({100 * r.mean_a:.1f}% → {100 * r.mean_b:.1f}%), {rel_txt}{r.test} p={r.p_value:.3g}, n={r.n} paired items"
             + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else "") + "".join(f"; {x}" for x in notes)
-            + ("" if informative or not room else " — uninformative") + ("" if room or not binary else f" — baseline within {100 * p.min_signal:g} points of the end the effect moves towards: uninformative"))
+            + ("" if informative or not room else " — uninformative") + ("" if room or not binary else f" — baseline leaves less than {100 * need_room:g} points of room in the claimed direction: uninformative"))
     return _Cell(text, r, d, informative, gate, no_gain, text)
 
 
@@ -136,9 +139,12 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
     binary = OUTPUT_KINDS.get(rule.metric) == "binary"
     cells: list[_Cell] = []
     evidence: list[str] = []
+    eligible = [m for m in data.models if p.max_params is None or m.params <= p.max_params]
     for b, t in p.all_pairs():
-        ran = [m for m in data.models if data.cell(m.name, b) and data.cell(m.name, t) and (p.max_params is None or m.params <= p.max_params)]
-        for m in ran[-1:] if p.largest_only else ran:
+        ran = [m for m in eligible if data.cell(m.name, b) and data.cell(m.name, t)]
+        if p.largest_only:  # the rule's largest model, not whichever ran this pair: a smaller one never stands in
+            ran = [m for m in ran if m.name == eligible[-1].name]
+        for m in ran:
             c = _cell(rule, p, data, m, b, t, binary)
             if c is not None:
                 cells.append(c)
@@ -149,18 +155,24 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
     nulls = [c for c in compared if c.no_gain and c not in wins]
     info = [c for c in compared if c.informative]
     evidence = [c.label + (f"; Holm p={c.p_adj:.3g}" if c.r.n else "") for c in cells]
-    details: dict[str, object] = {"n_compared": [c.r.n for c in compared]} if compared else {}
+    details: dict[str, object] = {"n_compared": [c.r.n for c in compared], "models_used": sorted({c.label.split(" (")[0] for c in compared})} if compared else {}
     test = ("exact McNemar per cell" if binary else "paired bootstrap per cell") + f", Holm across the rule's {len(compared)} cells; no effect = 95% Newcombe bound below +{100 * p.min_diff:g} points"
     if not compared:
         return Outcome("inconclusive", evidence, reason=f"no model ran both conditions of any pair {p.all_pairs()}", details=details, primary_test=test)
     if not info:
         return Outcome("inconclusive", evidence, reason=f"every cell's baseline is within {100 * p.min_signal:g} points of the end the effect moves towards: no effect can show", details=details, primary_test=test)
     k = len(info)
+    if p.largest_only:  # one cell per pair is expected: a pair that did not run counts against both outcomes
+        k = max(k, len(p.all_pairs()))
     need = {"all": k, "most": k // 2 + 1, "any": 1}[p.quantifier]
     positive = sorted(c.p_adj for c in info if c.d > 0 and c.gate) + [1.0] * k
     p_rule = positive[need - 1]  # the rule's p: `need` cells must each pass Holm
-    best = max(compared, key=lambda c: (c in wins, c.d))
-    effect = f"{len(wins)}/{k} informative cells show the effect, {len(nulls)}/{k} show none; largest: {best.label.split(', relative')[0]}, Holm p={best.p_adj:.3g}"
+    best = max(compared, key=lambda c: (c in wins, c.gate, c.d))
+    gate_notes = [x for x in best.label.split("; ")[1:] if x.startswith(("vs control", "control ", "chance"))]
+    guarded = sum(1 for c in nulls if "— too much" in c.label)
+    effect = (f"{len(wins)}/{k} informative cells show the effect, {len(nulls)}/{k} show none"
+              + (f" ({guarded} of them because {p.guard_metric} grew too much)" if guarded else "")
+              + f"; largest: {best.label.split(', relative')[0]}, Holm p={best.p_adj:.3g}" + "".join(f"; {x}" for x in gate_notes))
     eq = f"no-effect cells (95% Newcombe upper bound below +{100 * p.min_diff:g} points, or reversed): {len(nulls)}/{k}" if nulls else None
     yes, no = ("supported", "refuted") if p.effect_means == "supports" else ("refuted", "supported")
     out = dict(evidence=evidence, details=details, effect=effect, primary_test=test, equivalence=eq)
@@ -182,7 +194,9 @@ def _power_note(cells: list[_Cell], binary: bool, alpha: float) -> str:
     if not undecided:
         return ""
     c = sorted(undecided, key=lambda c: c.r.n)[len(undecided) // 2]  # the median-sized cell
-    psi = max((c.r.n01 + c.r.n10) / c.r.n, 1 / c.r.n)  # type: ignore[operator]
+    if not (c.r.n01 or c.r.n10):
+        return f" (a typical cell: n = {c.r.n} pairs and not one on which the conditions disagree: no paired test can detect anything there)"
+    psi = (c.r.n01 + c.r.n10) / c.r.n  # type: ignore[operator]
     mde = mde_paired(c.r.n, psi, alpha)
     what = f"≥ {100 * mde:.0f} points" if mde == mde else "no difference these few discordant pairs allow"
     return f" (a typical cell: n = {c.r.n} pairs, {100 * psi:.0f}% discordant; the exact McNemar test detects {what} with 80% power)"

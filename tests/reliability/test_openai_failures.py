@@ -110,6 +110,11 @@ def test_repeated_failures_open_the_circuit(fake_server: FakeOpenAI) -> None:
 
 
 def test_ctrl_c_stops_at_once_and_sends_nothing_after(fake_server: FakeOpenAI) -> None:
+    import signal
+
+    # a process started in the background by a non-interactive shell (as CI may be) inherits SIGINT as
+    # ignored, and then interrupt_main() does nothing: restore Python's handler for this test
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     fake_server.mode = "hang"
     b = OpenAIBackend("fake", base_url=fake_server.base_url, timeout_s=30, max_concurrency=2)
     timer = threading.Timer(0.5, _thread.interrupt_main)
@@ -126,6 +131,7 @@ def test_ctrl_c_stops_at_once_and_sends_nothing_after(fake_server: FakeOpenAI) -
     finally:
         timer.cancel()
         b.close()
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_a_client_error_is_an_error_not_an_empty_answer(fake_server: FakeOpenAI) -> None:

@@ -53,7 +53,7 @@ def _page_width(body_tag: str) -> int:
 
 
 def test_html_report_renders_in_headless_chromium(chromium: str, tmp_path: Path) -> None:
-    run = write_synthetic_run(tmp_path / "run", DEFAULT_LADDER, DEFAULT_TASKS, n=100)
+    run = write_synthetic_run(tmp_path / "run", DEFAULT_LADDER, DEFAULT_TASKS, n=200)
     assert main(["report", str(run)]) == 0
     report = run / "report"
     html = (report / "report.html").resolve()

@@ -159,6 +159,9 @@ def summary_sentence(verdicts: list[Verdict]) -> str:
     known = sum(verdict_field(v, "post_hoc") is not None for v in decided)
     n_rules = sum(v.status != "no rule" for v in verdicts)
     out = f"{n_rules} rules" + (f" and {len(verdicts) - n_rules} served claim(s) without one" if n_rules < len(verdicts) else "") + f": {head}."
+    hoc = sum(verdict_field(v, "post_hoc") is True for v in verdicts)
+    if hoc:
+        out += f" {hoc} of the {n_rules} rules are post hoc (revised after some of the records they judge were written)."
     if decided:
         out += (f" The {len(decided)} decided verdict(s) rest on {independent_evidence(verdicts)} independent analysis(es)"
                 + (f"; {post} of them post hoc (the rule reached its current form after the records it judges were written: "

@@ -172,6 +172,7 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
     guarded = sum(1 for c in nulls if "— too much" in c.label)
     effect = (f"{len(wins)}/{k} informative cells show the effect, {len(nulls)}/{k} show none"
               + (f" ({guarded} of them because {p.guard_metric} grew too much)" if guarded else "")
+              + (f" (shown by: {'; '.join(sorted({c.label.split(' = ')[0] for c in wins}))})" if wins else "")
               + f"; largest: {best.label.split(', relative')[0]}, Holm p={best.p_adj:.3g}" + "".join(f"; {x}" for x in gate_notes))
     eq = f"no-effect cells (95% Newcombe upper bound below +{100 * p.min_diff:g} points, or reversed): {len(nulls)}/{k}" if nulls else None
     yes, no = ("supported", "refuted") if p.effect_means == "supports" else ("refuted", "supported")

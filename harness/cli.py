@@ -118,7 +118,8 @@ def _print_plan(sweep, tasks, registry, models, out, args) -> bool:  # type: ign
 def cmd_report(args: argparse.Namespace) -> int:
     from harness.report.build import write_report
 
-    paths = write_report(args.output_dir if len(args.output_dir) > 1 else args.output_dir[0], args.out, title=args.title)
+    paths = write_report(args.output_dir if len(args.output_dir) > 1 else args.output_dir[0], args.out, title=args.title,
+                         embed_figures=args.embed_figures)
     for p in paths:
         console.print(f"wrote {p}")
     return 0
@@ -214,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("output_dir", nargs="+", help="run folder(s); several = one combined report (needs --out)")
     rep.add_argument("--out", help="folder for the report (default: <output_dir>/report; required for several)")
     rep.add_argument("--title")
+    rep.add_argument("--embed-figures", action="store_true", help="inline the plots in report.html (one self-contained file, several MB) instead of linking plots/*.png")
     rep.set_defaults(fn=cmd_report)
 
     rs = sub.add_parser("rescore", help="recompute parsed answers and scores from stored outputs with the current metrics (no model calls)")

@@ -1,4 +1,4 @@
-"""The full report of a run: tables, verdicts, plots, Markdown and self-contained HTML.
+"""The full report of a run: tables, verdicts, plots, Markdown and HTML.
 
     write_report("results/cpu-addition")  ->  report/{table.md, table.csv, tables/*.csv, verdicts.json,
                                                  report.md, report.html, plots/*.png}
@@ -152,9 +152,12 @@ def write_report(
     catalogue_path: str = DEFAULT_CATALOGUE,
     task_dir: str = "tasks",
     anchors_path: str = DEFAULT_ANCHORS,
+    embed_figures: bool = False,
 ) -> list[Path]:
     """Tables, verdicts, plots, report.md and report.html for one run directory, or for several
-    combined (then `out_dir` is required: the verdicts use every directory's records)."""
+    combined (then `out_dir` is required: the verdicts use every directory's records). The HTML
+    links the PNGs in plots/ (written either way); `embed_figures` inlines them as data URIs for a
+    single-file page (several MB for a combined report, so not what is committed)."""
     dirs = [str(run_dir)] if isinstance(run_dir, (str, Path)) else [str(d) for d in run_dir]
     if len(dirs) > 1 and out_dir is None:
         raise HarnessError("a report over several run directories needs an output folder (--out)")
@@ -202,6 +205,7 @@ def write_report(
         sections=[*sections, *([pw] if pw.rows else [])],
         models=all_models(verdicts),
         limitations=limits,
+        embed_figures=embed_figures,
     )
     (out / "report.html").write_text(render_html(page), encoding="utf-8")
     return [

@@ -30,6 +30,11 @@ class Figure:
     def data_uri(self) -> str:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
+    @property
+    def file_src(self) -> str:
+        """The PNG beside the page (`write_report` writes every figure to plots/)."""
+        return f"plots/{self.name}.png"
+
 
 HtmlTable = Table  # the old name; one table type renders to Markdown, CSV and HTML
 
@@ -46,6 +51,7 @@ class ReportPage:
     sections: list[Table] = field(default_factory=list)  # the family sections' tables, then resolution/power
     models: list[str] = field(default_factory=list)  # every model the verdicts were tested on, listed once
     limitations: list[str] = field(default_factory=list)  # threats to validity shared by every verdict (read first)
+    embed_figures: bool = True  # data URIs (one self-contained file); False: link plots/<name>.png beside the page
 
 
 LABEL = {
@@ -86,7 +92,7 @@ small,.muted{color:#666}ul.ev li{font-size:.85em;font-family:ui-monospace,monosp
 {% endfor %}</tbody></table></div>
 
 {% if page.figures %}<h2 id="plots">Plots</h2>
-{% for f in page.figures %}<figure><img src="{{ f.data_uri }}" alt="{{ f.title }}" data-name="{{ f.name }}"><figcaption>{{ f.caption }}</figcaption></figure>
+{% for f in page.figures %}<figure><img src="{{ f.data_uri if page.embed_figures else f.file_src }}" alt="{{ f.title }}" data-name="{{ f.name }}"><figcaption>{{ f.caption }}</figcaption></figure>
 {% endfor %}{% endif %}
 
 {% if page.anchors %}<h2 id="anchors">Published numbers beside ours</h2><ul>{% for a in page.anchors %}<li>{{ a }}</li>{% endfor %}</ul>{% endif %}

@@ -29,14 +29,18 @@ def test_report_files_and_verdicts(reported: Path) -> None:
     assert "目前這一能力通常在百億、千億級別的參數(shù)區(qū)間出現(xiàn)" in md  # the claim's quote, verbatim
 
 
-def test_plots_are_pngs_and_embedded_in_html(reported: Path) -> None:
+def test_plots_are_pngs_linked_from_html_or_embedded_on_request(reported: Path, tmp_path: Path) -> None:
     pngs = sorted((reported / "plots").glob("*.png"))
     names = {p.stem for p in pngs}
     assert {"scaling_addition_3digit", "conditions_addition"} <= names
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     html = (reported / "report.html").read_text()
-    assert len(re.findall(r'<img src="data:image/png;base64,', html)) == len(pngs)
-    assert "<script src" not in html and 'href="http' not in html  # self-contained
+    linked = re.findall(r'<img src="plots/([^"]+)\.png"', html)  # the PNGs beside the page, not a second copy inside it
+    assert sorted(linked) == sorted(names) and "data:image/png" not in html
+    assert "<script src" not in html and 'href="http' not in html  # nothing from the network
+    assert main(["report", str(reported.parent), "--out", str(tmp_path / "one"), "--embed-figures"]) == 0
+    one = (tmp_path / "one" / "report.html").read_text()
+    assert len(re.findall(r'<img src="data:image/png;base64,', one)) == len(pngs)  # one self-contained file
 
 
 def test_html_verdict_table_links_to_quotes_and_shows_anchors(reported: Path) -> None:

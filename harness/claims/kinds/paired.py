@@ -58,12 +58,15 @@ class PairedParams(KindParams):
 @dataclass
 class _Cell:
     label: str
+    model_id: str
+    pair: tuple[str, str]  # (baseline, treatment)
     r: PairedResult
     d: float  # effect in the claimed direction
     informative: bool
     gate: bool  # guard, relative size, control and chance conditions all hold
     no_gain: bool  # Newcombe upper bound of the effect below the margin, or a significant reverse effect, or a gate fails
-    note: str
+    gate_notes: list[str]  # what the control / chance rate said, for the headline
+    guard_fail: bool = False
     p_adj: float = 1.0
 
 
@@ -75,7 +78,7 @@ def _cell(rule, p: PairedParams, data: RuleData, m, b: str, t: str, binary: bool
     sa, sb = base.by_item(rule.metric, p.pair_on), treat.by_item(rule.metric, p.pair_on)
     r = paired_compare(sa, sb, binary)
     if r.n == 0:
-        return _Cell(f"{m.model_id}: {b} and {t} share no items", r, 0.0, False, False, False, "")
+        return _Cell(f"{m.model_id}: {b} and {t} share no items", m.model_id, (b, t), r, 0.0, False, False, False, [])
     d = sign * r.diff
     newcombe = ""
     if binary:  # the unconditional (Newcombe) bound on the effect, for "no gain larger than the margin"
@@ -86,13 +89,14 @@ def _cell(rule, p: PairedParams, data: RuleData, m, b: str, t: str, binary: bool
     else:
         upper = max(sign * r.low, sign * r.high)
     rel = sign * (r.mean_b / r.mean_a - 1) if r.mean_a > 0 else (math.inf if d > 0 else 0.0)
-    notes, gate = [], (p.relative_min is None or rel >= p.relative_min)
+    notes, gate_notes, gate = [], [], (p.relative_min is None or rel >= p.relative_min)
     control_null = False  # the effect is shown no larger than the format-only control's
+    guard_fail = False
     if p.guard_metric:
         g = paired_compare(base.by_item(p.guard_metric, p.pair_on), treat.by_item(p.guard_metric, p.pair_on), OUTPUT_KINDS.get(p.guard_metric) == "binary")
-        ok = g.n > 0 and g.diff <= p.guard_max_increase
-        gate &= ok
-        notes.append(f"{p.guard_metric} {100 * g.diff:+.1f} points (n={g.n}){'' if ok else ' — too much'}")
+        guard_fail = not (g.n > 0 and g.diff <= p.guard_max_increase)
+        gate &= not guard_fail
+        notes.append(f"{p.guard_metric} {100 * g.diff:+.1f} points (n={g.n}){' — too much' if guard_fail else ''}")
     if t in p.controls and (ctrl := data.cell(m.name, p.controls[t])) is not None:
         sc = ctrl.by_item(rule.metric, p.pair_on)
         c = paired_compare(sc, sb, binary)
@@ -102,20 +106,20 @@ def _cell(rule, p: PairedParams, data: RuleData, m, b: str, t: str, binary: bool
             _, xc, yc = align(sc, sb)
             lo_c, hi_c = newcombe_paired_ci(*paired_counts(xc, yc))
             control_null = (sign * hi_c if sign > 0 else -lo_c) < max(p.min_diff, 1e-12)
-        notes.append(f"vs control {p.controls[t]}: {100 * c.diff:+.1f} points [{100 * c.low:+.1f}, {100 * c.high:+.1f}], p={c.p_value:.3g}{'' if ok else ' — not above the control'}")
+        gate_notes.append(f"vs control {p.controls[t]}: {100 * c.diff:+.1f} points [{100 * c.low:+.1f}, {100 * c.high:+.1f}], p={c.p_value:.3g}{'' if ok else ' — not above the control'}")
     elif t in p.controls:
-        notes.append(f"control {p.controls[t]} not run: the effect cannot be told from format learning")
+        gate_notes.append(f"control {p.controls[t]} not run: the effect cannot be told from format learning")
     if t in p.chance and binary:
         k = int(round(r.mean_b * r.n))
         lo_t, _ = wilson_ci(k, r.n)
         ok = lo_t > p.chance[t]
         gate &= ok
-        notes.append(f"chance/majority rate {100 * p.chance[t]:.1f}%{'' if ok else ' not cleared'}")
+        gate_notes.append(f"chance/majority rate {100 * p.chance[t]:.1f}%{'' if ok else ' not cleared'}")
+    notes += gate_notes
     base_rate = r.mean_a
     need_room = max(p.min_signal, p.min_diff)  # a baseline that cannot move by the claimed amount says nothing
     room = (base_rate <= 1 - need_room) if sign > 0 else (base_rate >= need_room)
     informative = (room if binary else True) and not (t in p.controls and data.cell(m.name, p.controls[t]) is None)
-    guard_fail = any(x.endswith("— too much") for x in notes)
     no_gain = informative and (upper < max(p.min_diff, 1e-12) or (d < 0 and r.p_value < p.alpha)
                                or (p.refute_relative_below is not None and rel < p.refute_relative_below) or guard_fail or control_null)
     rel_txt = f"relative {100 * (r.mean_b / r.mean_a - 1):+.0f}%, " if r.mean_a > 0 else "relative n/a (baseline 0), "
@@ -123,7 +127,7 @@ def _cell(rule, p: PairedParams, data: RuleData, m, b: str, t: str, binary: bool
             f"({100 * r.mean_a:.1f}% → {100 * r.mean_b:.1f}%), {rel_txt}{r.test} p={r.p_value:.3g}, n={r.n} paired items"
             + (f" (b better on {r.n01}, a better on {r.n10})" if r.n01 is not None else "") + "".join(f"; {x}" for x in notes)
             + ("" if informative or not room else " — uninformative") + ("" if room or not binary else f" — baseline leaves less than {100 * need_room:g} points of room in the claimed direction: uninformative"))
-    return _Cell(text, r, d, informative, gate, no_gain, text)
+    return _Cell(text, m.model_id, (b, t), r, d, informative, gate, no_gain, gate_notes, guard_fail)
 
 
 @register_kind("paired_conditions", PairedParams)
@@ -155,7 +159,7 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
     nulls = [c for c in compared if c.no_gain and c not in wins]
     info = [c for c in compared if c.informative]
     evidence = [c.label + (f"; Holm p={c.p_adj:.3g}" if c.r.n else "") for c in cells]
-    details: dict[str, object] = {"n_compared": [c.r.n for c in compared], "models_used": sorted({c.label.split(" (")[0] for c in compared})} if compared else {}
+    details: dict[str, object] = {"n_compared": [c.r.n for c in compared], "models_used": sorted({c.model_id for c in compared})} if compared else {}
     test = ("exact McNemar per cell" if binary else "paired bootstrap per cell") + f", Holm across the rule's {len(compared)} cells; no effect = 95% Newcombe bound below +{100 * p.min_diff:g} points"
     if not compared:
         return Outcome("inconclusive", evidence, reason=f"no model ran both conditions of any pair {p.all_pairs()}", details=details, primary_test=test)
@@ -168,16 +172,15 @@ def paired_conditions(rule, p: PairedParams, data: RuleData) -> Outcome:  # type
     positive = sorted(c.p_adj for c in info if c.d > 0 and c.gate) + [1.0] * k
     p_rule = positive[need - 1]  # the rule's p: `need` cells must each pass Holm
     best = max(compared, key=lambda c: (c in wins, c.gate, c.d))
-    gate_notes = [x for x in best.label.split("; ")[1:] if x.startswith(("vs control", "control ", "chance"))]
-    guarded = sum(1 for c in nulls if "— too much" in c.label)
+    guarded = sum(c.guard_fail for c in nulls)
     effect = (f"{len(wins)}/{k} informative cells show the effect, {len(nulls)}/{k} show none"
               + (f" ({guarded} of them because {p.guard_metric} grew too much)" if guarded else "")
               + (f" (shown by: {'; '.join(sorted({c.label.split(' = ')[0] for c in wins}))})" if wins else "")
-              + f"; largest: {best.label.split(', relative')[0]}, Holm p={best.p_adj:.3g}" + "".join(f"; {x}" for x in gate_notes))
+              + f"; largest: {best.label.split(', relative')[0]}, Holm p={best.p_adj:.3g}" + "".join(f"; {x}" for x in best.gate_notes))
     eq = f"no-effect cells (95% Newcombe upper bound below +{100 * p.min_diff:g} points, or reversed): {len(nulls)}/{k}" if nulls else None
     yes, no = ("supported", "refuted") if p.effect_means == "supports" else ("refuted", "supported")
     out = dict(evidence=evidence, details=details, effect=effect, primary_test=test, equivalence=eq)
-    missing = [f"{b} → {t}" for b, t in p.all_pairs() if not any(f" {t} − {b} = " in c.label for c in compared)]
+    missing = [f"{b} → {t}" for b, t in p.all_pairs() if (b, t) not in {c.pair for c in compared}]
     if len(wins) >= need and p.quantifier == "all" and missing:
         return Outcome("inconclusive", reason=f"every pair must show the effect, but no model ran {', '.join(missing)}", p_value=p_rule, **out)  # type: ignore[arg-type]
     if len(wins) >= need:

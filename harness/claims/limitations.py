@@ -23,8 +23,9 @@ def _registry() -> dict[str, object]:
         return {}
 
 
-def limitations(agg: Aggregate) -> list[str]:
-    """One sentence per threat that applies to the models and records in `agg`."""
+def limitations(agg: Aggregate, templates: dict[str, str] | None = None) -> list[str]:
+    """One sentence per threat that applies to the models and records in `agg` (`templates`: task ->
+    template facet, from the task configs)."""
     out: list[str] = []
     reg = _registry()
     models = agg.models
@@ -51,9 +52,7 @@ def limitations(agg: Aggregate) -> list[str]:
     instruct_completion = sorted({m.model_id for m in models if m.instruct and "completion" in formats.get(m.name, set())})
     if instruct_completion:
         out.append(f"Instruct models are prompted in raw completion format on some tasks ({', '.join(instruct_completion)}), not through the chat template they were tuned on.")
-    from harness.claims.verdicts import task_templates
-
-    tpl = task_templates()
+    tpl = templates or {}
     varied = sorted({t for (_m, t) in agg.records if tpl.get(t, "t1") != "t1"})
     out.append("One greedy decode per item, and most tasks have one prompt template: phrasing alone moves accuracy on identical items "
                "(see the template-spread tables), so a small difference between conditions may be template-specific"

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -109,19 +108,14 @@ def _decidability(rule: Rule, largest: int, n_sizes: int, kind_note: str | None)
     return False, None
 
 
-@lru_cache(maxsize=1)
-def task_templates() -> dict[str, str]:
-    """task name -> its template facet (t1 unless a `template:` tag says otherwise), from tasks/."""
-    try:
-        from harness.config import load_tasks
-        from harness.prompts.render import task_facets
+def templates_of(specs: dict[str, Any]) -> dict[str, str]:
+    """task name -> its template facet (t1 unless a `template:` tag says otherwise)."""
+    from harness.prompts.render import task_facets
 
-        return {name: task_facets(spec).get("template", "t1") for name, spec in load_tasks("tasks").items()}
-    except Exception:  # noqa: BLE001 - a verdict on records alone still gets a scope
-        return {}
+    return {name: task_facets(spec).get("template", "t1") for name, spec in specs.items()}
 
 
-def _scope(data: RuleData, rule: Rule, used: list[str] | None = None) -> str:
+def _scope(data: RuleData, rule: Rule, used: list[str] | None = None, templates: dict[str, str] | None = None) -> str:
     models = [m for m in data.models if not used or m.model_id in used]  # the models the test compared, where the kind says
     sizes = sorted({m.params for m in models})
     fams = sorted({m.family for m in models})
@@ -129,7 +123,7 @@ def _scope(data: RuleData, rule: Rule, used: list[str] | None = None) -> str:
     formats = sorted({"chat" if isinstance(c.records[0].prompt, list) else "completion" for c in data.cells.values() if c.records})
     size = fmt_params(sizes[0]) if len(sizes) == 1 else f"{fmt_params(sizes[0])}–{fmt_params(sizes[-1])}"
     where = "".join(f"; items with {k} ∈ {{{', '.join(map(str, v))}}}" for k, v in rule.items_where.items())
-    tpl = sorted({task_templates().get(t, "t1") for t in data.tasks})
+    tpl = sorted({(templates or {}).get(t, "t1") for t in data.tasks})
     templates = "one template per task" if tpl == ["t1"] else f"templates {', '.join(tpl)}"
     names = f": {', '.join(m.model_id for m in models)}" if len(models) <= 2 else ""
     return (f"{len(models)} model(s){names}, {size} ({', '.join(kinds)}; famil{'y' if len(fams) == 1 else 'ies'} {', '.join(fams)}); "
@@ -137,7 +131,7 @@ def _scope(data: RuleData, rule: Rule, used: list[str] | None = None) -> str:
             + (f". Not covered: {rule.scope_note}" if rule.scope_note else ""))
 
 
-def evaluate_rule(rule: Rule, agg: Aggregate, catalogue: Catalogue | None = None) -> Verdict:
+def evaluate_rule(rule: Rule, agg: Aggregate, catalogue: Catalogue | None = None, templates: dict[str, str] | None = None) -> Verdict:
     load_kinds()
     claim = catalogue.get(rule.claim) if catalogue else None
     v = Verdict(rule.rule_id, rule.claim, "not run", rule.kind, rule.statement, change=rule.change)
@@ -151,7 +145,7 @@ def evaluate_rule(rule: Rule, agg: Aggregate, catalogue: Catalogue | None = None
     v.tasks, v.n_min = data.tasks, data.min_n()
     v.models = [f"{m.model_id} ({fmt_params(m.params)})" for m in data.models]
     out = KINDS[rule.kind].fn(rule, params_of(rule), data)
-    v.scope, v.evidence_group = _scope(data, rule, out.details.get("models_used")), rule.evidence_group or rule.rule_id  # type: ignore[arg-type]
+    v.scope, v.evidence_group = _scope(data, rule, out.details.get("models_used"), templates), rule.evidence_group or rule.rule_id  # type: ignore[arg-type]
     where = [f"only items with {k} ∈ {{{', '.join(map(str, vals))}}}" for k, vals in rule.items_where.items()]
     v.evidence, v.p_value, v.raw_status = [*where, *out.evidence], out.p_value, out.status
     v.effect, v.primary_test, v.equivalence = out.effect, out.primary_test, out.equivalence
@@ -178,12 +172,13 @@ def evaluate_rule(rule: Rule, agg: Aggregate, catalogue: Catalogue | None = None
 
 
 def evaluate_all(agg: Aggregate, rules: list[Rule], catalogue: Catalogue | None = None, alpha: float = 0.05, linked_claims: dict[str, list[str]] | None = None,
-                 dirs: list[str] | None = None, not_measured: dict[str, str] | None = None) -> list[Verdict]:
+                 dirs: list[str] | None = None, not_measured: dict[str, str] | None = None,
+                 templates: dict[str, str] | None = None) -> list[Verdict]:
     """Verdicts for every rule, BH-controlled across every rule that produced a p-value; plus a
     'no rule' entry for each claim that a task in the run serves (`linked_claims`: claim -> tasks)
     but no rule decides yet. With `dirs` (the results folders read), each verdict says whether its
     rule was frozen before its records were written (git history)."""
-    verdicts = [evaluate_rule(r, agg, catalogue) for r in rules]
+    verdicts = [evaluate_rule(r, agg, catalogue, templates) for r in rules]
     tested = [i for i, v in enumerate(verdicts) if v.p_value is not None]
     _, q = benjamini_hochberg([verdicts[i].p_value for i in tested], alpha)
     for i, qi in zip(tested, q):
@@ -193,7 +188,7 @@ def evaluate_all(agg: Aggregate, rules: list[Rule], catalogue: Catalogue | None 
             v.reason = f"p = {v.p_value:.3g} is not significant after Benjamini–Hochberg across the {len(tested)} rules that ran a test (q = {qi:.3g} > {alpha:g}); the data alone say: {v.status}"
             v.status = "inconclusive"
     if dirs is not None:
-        _mark_post_hoc(verdicts, rules, agg, dirs)
+        _mark_post_hoc(verdicts, rules, dirs)
     ruled = {r.claim for r in rules}
     for cid, tasks in sorted((linked_claims or {}).items()):
         if cid in ruled:
@@ -208,7 +203,7 @@ def evaluate_all(agg: Aggregate, rules: list[Rule], catalogue: Catalogue | None 
     return verdicts
 
 
-def _mark_post_hoc(verdicts: list[Verdict], rules: list[Rule], agg: Aggregate, dirs: list[str]) -> None:
+def _mark_post_hoc(verdicts: list[Verdict], rules: list[Rule], dirs: list[str]) -> None:
     from harness.claims.preregistration import data_times, rule_freezes
 
     freezes, written = rule_freezes(rules), data_times(dirs)
@@ -242,7 +237,7 @@ def compute_verdicts(agg: Aggregate, specs: dict[str, Any], rules_glob: str = DE
     """Every rule's verdict on `agg` (specs: the task configs, for the claims each task serves)."""
     catalogue: Catalogue | None = load_catalogue(catalogue_path) if Path(catalogue_path).exists() else None
     return evaluate_all(agg, load_rules(rules_glob), catalogue, linked_claims=linked_claims(agg, specs), dirs=dirs,
-                        not_measured=load_not_measured(rules_glob))
+                        not_measured=load_not_measured(rules_glob), templates=templates_of(specs))
 
 
 def write_verdicts_json(verdicts: list[Verdict], path: str) -> None:

@@ -22,7 +22,7 @@ from harness.analysis.presentation import answer_length, kind, primary_output as
 from harness.claims.catalogue import DEFAULT_CATALOGUE
 from harness.claims.rules import DEFAULT_RULES_GLOB
 from harness.claims.limitations import limitations
-from harness.claims.verdicts import Verdict, compute_verdicts, write_verdicts_json
+from harness.claims.verdicts import Verdict, compute_verdicts, templates_of, write_verdicts_json
 from harness.config.task import TaskSpec
 from harness.errors import HarnessError
 from harness.report.anchors import DEFAULT_ANCHORS
@@ -186,7 +186,7 @@ def write_report(
     )
     anchors = anchor_lines(agg, anchors_path)
     pw = power_table(agg, specs)
-    limits = limitations(agg)
+    limits = limitations(agg, templates_of(specs))
     (out / "report.md").write_text(
         render_report_markdown(title, subtitle, verdicts, figs, anchors, sections, pw, limits), encoding="utf-8"
     )
